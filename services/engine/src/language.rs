@@ -1,0 +1,136 @@
+//! Which language's rules apply to a text: the caller's code when given,
+//! otherwise a script count (Cyrillic letters mean Russian, Latin mean
+//! English). It does not try to tell Ukrainian from Russian or German from
+//! English; such texts get the closest rules or the generic fallback.
+
+/// A language the engine has rules for, or `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// English rules and lexicon.
+    En,
+    /// Russian rules and lexicon.
+    Ru,
+    /// No specific rules: generic segmentation, no lexicon.
+    Other,
+}
+
+impl Lang {
+    /// The BCP 47 code: `en`, `ru`, or `und`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+            Lang::Other => "und",
+        }
+    }
+
+    /// The language of a BCP 47 code; only the primary subtag counts
+    /// (`en-GB` is English). Unknown codes are [`Lang::Other`].
+    pub fn from_code(code: &str) -> Lang {
+        let primary = code.split(['-', '_']).next().unwrap_or("");
+        if primary.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else if primary.eq_ignore_ascii_case("ru") {
+            Lang::Ru
+        } else {
+            Lang::Other
+        }
+    }
+}
+
+/// The language a document was processed as, and whether it was detected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Language {
+    /// The rules used.
+    pub lang: Lang,
+    /// The code reported to callers: the caller's own code (trimmed) when
+    /// given, otherwise the detected language's code.
+    pub code: String,
+    /// True when detected rather than given.
+    pub detected: bool,
+}
+
+impl Language {
+    /// Resolves a caller's optional code, detecting from `text` when it is
+    /// empty.
+    pub fn resolve(code: Option<&str>, text: &str) -> Language {
+        match code.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => Language {
+                lang: Lang::from_code(c),
+                code: c.to_ascii_lowercase(),
+                detected: false,
+            },
+            None => {
+                let lang = detect(text);
+                Language {
+                    lang,
+                    code: lang.code().to_owned(),
+                    detected: true,
+                }
+            }
+        }
+    }
+}
+
+/// How many bytes of a text detection looks at.
+const DETECT_WINDOW: usize = 4096;
+
+/// Detects English or Russian by counting Latin and Cyrillic letters in the
+/// first few kilobytes. Text with neither is [`Lang::Other`].
+pub fn detect(text: &str) -> Lang {
+    let mut end = text.len().min(DETECT_WINDOW);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let (mut latin, mut cyrillic, mut other) = (0usize, 0usize, 0usize);
+    for c in text[..end].chars() {
+        if c.is_ascii_alphabetic() || ('\u{C0}'..='\u{24F}').contains(&c) {
+            latin += 1;
+        } else if ('\u{400}'..='\u{4FF}').contains(&c) {
+            cyrillic += 1;
+        } else if c.is_alphabetic() {
+            other += 1;
+        }
+    }
+    if cyrillic == 0 && latin == 0 {
+        Lang::Other
+    } else if other > latin + cyrillic {
+        Lang::Other
+    } else if cyrillic * 2 >= latin {
+        Lang::Ru
+    } else {
+        Lang::En
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_script() {
+        let cases = [
+            ("The talks will probably resume.", Lang::En),
+            ("Переговоры, вероятно, возобновятся.", Lang::Ru),
+            ("Глава МИД РФ прибыл в Geneva.", Lang::Ru),
+            ("東京で会議が開かれた。", Lang::Other),
+            ("12345 !!!", Lang::Other),
+            ("", Lang::Other),
+        ];
+        for (text, want) in cases {
+            assert_eq!(detect(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn given_code_wins() {
+        let l = Language::resolve(Some("en-GB"), "Привет");
+        assert_eq!(
+            (l.lang, l.code.as_str(), l.detected),
+            (Lang::En, "en-gb", false)
+        );
+        let l = Language::resolve(Some(" "), "Привет");
+        assert_eq!((l.lang, l.detected), (Lang::Ru, true));
+        assert_eq!(Lang::from_code("de"), Lang::Other);
+    }
+}

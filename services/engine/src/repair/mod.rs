@@ -1,0 +1,148 @@
+//! Normalize: decode the input and repair it, reporting every change.
+//!
+//! [`normalize`] runs [`decode`] and then a fixed chain of text passes chosen
+//! by [`NormalizeOptions`]. Each pass reports [`Edit`]s against its own input;
+//! the chain [`compose`]s them so the result's edits index the caller's input
+//! (bytes of raw input, or the given text) and the normalized text. Clean text
+//! takes a fast path and is returned borrowed, with no edits.
+
+mod decode;
+mod edits;
+mod passes;
+
+use std::borrow::Cow;
+
+pub use decode::{Decoded, EncodingInfo, Evidence, Input, decode};
+pub use edits::{Edit, EditKind, apply, compose};
+
+use crate::EngineError;
+
+/// A named set of repair choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Profile {
+    /// Safe for news: repairs damage, keeps typographic quotes.
+    #[default]
+    Default,
+    /// The choices of ftfy 6's `fix_text` defaults.
+    Ftfy,
+}
+
+/// The Unicode normalization form of the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnicodeForm {
+    /// Canonical composition.
+    Nfc,
+    /// Compatibility composition.
+    Nfkc,
+    /// Leave the form as it is.
+    None,
+}
+
+/// Which repairs run. Start from [`NormalizeOptions::for_profile`] and
+/// override single switches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NormalizeOptions {
+    /// The profile the switches started from.
+    pub profile: Profile,
+    /// Repair mojibake.
+    pub fix_mojibake: bool,
+    /// Decode HTML entities when the text is not markup.
+    pub fix_html_entities: bool,
+    /// Remove control characters and NUL.
+    pub remove_control_chars: bool,
+    /// Remove byte order marks inside the text.
+    pub remove_stray_boms: bool,
+    /// Replace lone surrogates and noncharacters.
+    pub replace_noncharacters: bool,
+    /// CRLF, CR and U+2028 become LF.
+    pub normalize_line_breaks: bool,
+    /// The output's Unicode normalization form.
+    pub unicode_form: UnicodeForm,
+    /// Straighten curly quotes.
+    pub uncurl_quotes: bool,
+    /// Split Latin ligatures.
+    pub split_ligatures: bool,
+    /// Full-width and half-width forms become standard width.
+    pub fix_character_width: bool,
+    /// Restore diacritics lost to `·`, `?` or U+FFFD.
+    pub restore_diacritics: bool,
+    /// Refuse invalid byte sequences instead of replacing them.
+    pub strict_decoding: bool,
+}
+
+impl NormalizeOptions {
+    /// The switches of a profile.
+    pub fn for_profile(profile: Profile) -> Self {
+        let ftfy = profile == Profile::Ftfy;
+        NormalizeOptions {
+            profile,
+            fix_mojibake: true,
+            fix_html_entities: true,
+            remove_control_chars: true,
+            remove_stray_boms: true,
+            replace_noncharacters: true,
+            normalize_line_breaks: true,
+            unicode_form: UnicodeForm::Nfc,
+            uncurl_quotes: ftfy,
+            split_ligatures: ftfy,
+            fix_character_width: ftfy,
+            restore_diacritics: !ftfy,
+            strict_decoding: false,
+        }
+    }
+}
+
+impl Default for NormalizeOptions {
+    fn default() -> Self {
+        NormalizeOptions::for_profile(Profile::Default)
+    }
+}
+
+/// The outcome of [`normalize`].
+#[derive(Debug, Clone)]
+pub struct Normalized<'a> {
+    /// The normalized text; borrowed from the input when nothing changed.
+    pub text: Cow<'a, str>,
+    /// Every change, in order: input spans index the caller's input, output
+    /// spans index `text`.
+    pub edits: Vec<Edit>,
+    /// How the input was decoded.
+    pub encoding: EncodingInfo,
+}
+
+impl Normalized<'_> {
+    /// True when the text differs from the input text (always true for
+    /// decoded bytes that had edits).
+    pub fn changed(&self) -> bool {
+        !self.edits.is_empty()
+    }
+}
+
+/// Decodes and repairs `input` as `options` say.
+pub fn normalize<'a>(
+    input: Input<'a>,
+    options: &NormalizeOptions,
+) -> Result<Normalized<'a>, EngineError> {
+    if input.is_empty() {
+        return Err(EngineError::EmptyDocument);
+    }
+    let decoded = decode(input, options.strict_decoding)?;
+    let Decoded {
+        text,
+        encoding,
+        edits,
+    } = decoded;
+    let (text, repair_edits) = passes::run(text, options);
+    let edits = if edits.is_empty() {
+        repair_edits
+    } else {
+        // Decode edits index raw bytes; repair edits index the decoded text.
+        // TODO(repair): map decoded-text offsets to raw bytes for legacy encodings.
+        compose(&edits, &repair_edits)
+    };
+    Ok(Normalized {
+        text,
+        edits,
+        encoding,
+    })
+}
