@@ -89,7 +89,7 @@ fn mojibake(text: &str) -> PassOutput {
     let mut rw = Rewriter::new(text);
     let mut run_start: Option<usize> = None;
     let mut buf = Vec::new();
-    let mut flush = |rw: &mut Rewriter<'_>, start: usize, end: usize, buf: &mut Vec<u8>| {
+    let flush = |rw: &mut Rewriter<'_>, start: usize, end: usize, buf: &mut Vec<u8>| {
         let run = &text[start..end];
         buf.clear();
         let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(run);
