@@ -169,23 +169,44 @@ def render(cfg: dict) -> str:
     return "".join(f"\\u{ord(c):04x}" if 0x80 <= ord(c) <= 0x9F else c for c in out)
 
 
+PROTOS = {
+    "textstance.v1.TextService": HERE.parent.parent / "proto/textstance/v1/text_service.proto",
+    "grpc.health.v1.Health": HERE / "proto/grpc/health/v1/health.proto",
+}
+
+
+def check_calls(cfgs: dict[str, dict]) -> list[str]:
+    """Every `call` must name an rpc declared in our .proto files."""
+    errors = []
+    for name, cfg in cfgs.items():
+        service, _, method = cfg["call"].rpartition(".")
+        proto = PROTOS.get(service)
+        if proto is None:
+            errors.append(f"{name}: unknown service {service}")
+        elif f"rpc {method}(" not in proto.read_text(encoding="utf-8"):
+            errors.append(f"{name}: {proto.name} declares no rpc {method}")
+    return errors
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
+    cfgs = configs()
+    errors = check_calls(cfgs)
+    for error in errors:
+        print(error, file=sys.stderr)
     stale = []
     CONFIGS.mkdir(exist_ok=True)
-    for name, cfg in configs().items():
+    for name, cfg in cfgs.items():
         path = CONFIGS / name
         want = render(cfg)
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != want:
-                stale.append(name)
-        else:
+        if not check:
             path.write_text(want, encoding="utf-8")
+        elif not path.exists() or path.read_text(encoding="utf-8") != want:
+            stale.append(name)
     if stale:
         print(f"stale ghz configs: {', '.join(stale)}; run: python3 deploy/ghz/gen_configs.py",
               file=sys.stderr)
-        return 1
-    return 0
+    return 1 if errors or stale else 0
 
 
 if __name__ == "__main__":
