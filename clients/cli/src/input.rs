@@ -176,7 +176,8 @@ mod tests {
 
     #[test]
     fn parses_lines() {
-        let cases: &[(&str, Option<(&str, &str, Option<&str>)>)] = &[
+        type Want<'a> = Option<(&'a str, &'a str, Option<&'a str>)>;
+        let cases: &[(&str, Want<'_>)] = &[
             (r#"{"id":"a","text":"x"}"#, Some((r#""a""#, "x", None))),
             (
                 r#"{"id":7,"text":"é\n","lang":"ru"}"#,

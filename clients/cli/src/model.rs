@@ -811,8 +811,8 @@ mod tests {
         let cases: &[(Offsets, [u64; 4], [u64; 2])] = &[
             // sentence 1, sentence 2, cue "may"
             (Offsets::Utf8, [0, 25, 26, 38], [29, 32]),
-            (Offsets::Utf16, [0, 15, 16, 28], [19, 22]),
-            (Offsets::Codepoints, [0, 14, 15, 27], [18, 21]),
+            (Offsets::Utf16, [0, 14, 15, 27], [18, 21]),
+            (Offsets::Codepoints, [0, 13, 14, 26], [17, 20]),
         ];
         for (unit, s, c) in cases {
             let resp = pb::TagTextResponse {
