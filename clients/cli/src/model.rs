@@ -709,7 +709,7 @@ impl ErrorOut {
                 .field_violations
                 .iter()
                 .map(|v| FieldOut {
-                    field: v.field.clone(),
+                    field: document_field(&v.field),
                     description: v.description.clone(),
                 })
                 .collect(),
@@ -728,7 +728,7 @@ impl ErrorOut {
                 .field_violations()
                 .iter()
                 .map(|v| FieldOut {
-                    field: v.field.clone(),
+                    field: document_field(&v.field),
                     description: v.description.clone(),
                 })
                 .collect(),
@@ -743,6 +743,17 @@ impl ErrorOut {
             reason: Some("BAD_INPUT_LINE".to_owned()),
             field_violations: Vec::new(),
         }
+    }
+}
+
+/// A field path relative to the document: the server names the request
+/// (`request.document.content`, `requests[3].document.content`); each
+/// printed error already belongs to one document, so both modes print
+/// `document.content`.
+pub(crate) fn document_field(path: &str) -> String {
+    match path.find("document.") {
+        Some(i) if i == 0 || path[..i].ends_with('.') => path[i..].to_owned(),
+        _ => path.to_owned(),
     }
 }
 
@@ -764,6 +775,23 @@ mod tests {
 
     fn id(s: &str) -> Box<RawValue> {
         RawValue::from_string(s.to_owned()).expect("valid json")
+    }
+
+    #[test]
+    fn field_paths_are_document_relative() {
+        let cases = [
+            ("request.document.content", "document.content"),
+            (
+                "requests[3].document.charset_label",
+                "document.charset_label",
+            ),
+            ("document.text", "document.text"),
+            ("requests", "requests"),
+            ("mydocument.x", "mydocument.x"),
+        ];
+        for (path, want) in cases {
+            assert_eq!(document_field(path), want, "{path}");
+        }
     }
 
     #[test]

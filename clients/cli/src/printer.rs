@@ -1,6 +1,6 @@
 //! Printing outputs: the terminal view, one JSON document (`--json`), or one
 //! JSON object per line (`--jsonl`). Every mode prints the same
-//! [`Output`](crate::model::Output), whichever backend built it.
+//! [`Output`] whichever backend built it.
 
 use std::io::{self, Write};
 

@@ -357,6 +357,114 @@ async fn run_stream(
     Ok(ok)
 }
 
+/// The batch index a field path names (`requests[3].document...` -> 3).
+fn batch_index(field: &str) -> Option<usize> {
+    let rest = field.strip_prefix("requests[")?;
+    rest[..rest.find(']')?].parse().ok()
+}
+
+/// The error of item `k` of a failed batch: the status with only the field
+/// violations about that item.
+fn item_error(e: &ClientError, k: usize) -> ErrorOut {
+    let mut out = ErrorOut::from_client(e);
+    out.field_violations = e
+        .field_violations()
+        .iter()
+        .filter(|v| batch_index(&v.field) == Some(k))
+        .map(|v| model::FieldOut {
+            field: model::document_field(&v.field),
+            description: v.description.clone(),
+        })
+        .collect();
+    out
+}
+
+/// Sends the documents at `todo` (indexes into `chunk`) as batches. A batch
+/// is validated atomically, so when the server names bad items
+/// (`requests[i]...`), those get their error and the rest is sent again.
+async fn batch_outcomes(
+    client: &Client,
+    opts: &DocOptions,
+    chunk: &[Item],
+) -> anyhow::Result<Vec<Option<Result<pb::AnalysisResult, ErrorOut>>>> {
+    let mut outcomes: Vec<Option<Result<pb::AnalysisResult, ErrorOut>>> =
+        (0..chunk.len()).map(|_| None).collect();
+    let mut todo: Vec<usize> = chunk
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| matches!(item, Item::Doc { .. }))
+        .map(|(i, _)| i)
+        .collect();
+    while !todo.is_empty() {
+        let requests = todo
+            .iter()
+            .filter_map(|&i| match &chunk[i] {
+                Item::Doc { text, lang, .. } => Some(analyze_request(
+                    opts,
+                    document(
+                        i.to_string(),
+                        pb::document::Content::Text(text.clone()),
+                        None,
+                        lang.as_deref().or(opts.lang.as_deref()),
+                    ),
+                )),
+                Item::Bad { .. } => None,
+            })
+            .collect();
+        match client
+            .batch_analyze_texts(pb::BatchAnalyzeTextsRequest { requests })
+            .await
+        {
+            Ok(r) => {
+                if r.responses.len() != todo.len() {
+                    return Err(ClientError::Protocol(format!(
+                        "{} results for a batch of {}",
+                        r.responses.len(),
+                        todo.len()
+                    ))
+                    .into());
+                }
+                for (&i, resp) in todo.iter().zip(r.responses) {
+                    outcomes[i] = Some(
+                        resp.result
+                            .ok_or_else(missing)
+                            .map_err(|e| ErrorOut::from_client(&e)),
+                    );
+                }
+                todo.clear();
+            }
+            Err(e) if e.is_transport() => return Err(e.into()),
+            Err(e) => {
+                let mut named: Vec<usize> = e
+                    .field_violations()
+                    .iter()
+                    .filter_map(|v| batch_index(&v.field))
+                    .filter(|&k| k < todo.len())
+                    .collect();
+                named.sort_unstable();
+                named.dedup();
+                if named.is_empty() {
+                    for &i in &todo {
+                        outcomes[i] = Some(Err(ErrorOut::from_client(&e)));
+                    }
+                    todo.clear();
+                } else {
+                    for &k in &named {
+                        outcomes[todo[k]] = Some(Err(item_error(&e, k)));
+                    }
+                    let mut k = 0;
+                    todo.retain(|_| {
+                        let keep = named.binary_search(&k).is_err();
+                        k += 1;
+                        keep
+                    });
+                }
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
 async fn run_batches(
     client: &Client,
     opts: &DocOptions,
@@ -383,54 +491,25 @@ async fn run_batches(
         if chunk.is_empty() {
             return Ok(ok);
         }
-        let requests: Vec<pb::AnalyzeTextRequest> = chunk
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| match item {
-                Item::Doc { text, lang, .. } => Some(analyze_request(
-                    opts,
-                    document(
-                        i.to_string(),
-                        pb::document::Content::Text(text.clone()),
-                        None,
-                        lang.as_deref().or(opts.lang.as_deref()),
-                    ),
-                )),
-                Item::Bad { .. } => None,
-            })
-            .collect();
-        let result = if requests.is_empty() {
-            Ok(pb::BatchAnalyzeTextsResponse::default())
-        } else {
-            client
-                .batch_analyze_texts(pb::BatchAnalyzeTextsRequest { requests })
-                .await
-        };
-        let (responses, failure) = match result {
-            Ok(r) => (r.responses, None),
-            Err(e) => (Vec::new(), Some(per_doc(e)?)),
-        };
-        let mut responses = responses.into_iter();
-        for item in &chunk {
-            match item {
-                Item::Bad { id, message } => {
+        let outcomes = batch_outcomes(client, opts, &chunk).await?;
+        for (item, outcome) in chunk.iter().zip(outcomes) {
+            match (item, outcome) {
+                (Item::Bad { id, message }, _) => {
                     ok = false;
                     printer.error(id, ErrorOut::bad_line(message.clone()))?;
                 }
-                Item::Doc { id, text, .. } => {
-                    if let Some(f) = &failure {
-                        ok = false;
-                        printer.error(id, f.clone())?;
-                        continue;
-                    }
-                    let r = responses
-                        .next()
-                        .and_then(|r| r.result)
-                        .ok_or_else(missing)?;
+                (Item::Doc { id, text, .. }, Some(Ok(r))) => {
                     if let Err(e) = print(printer, opts, id, Some(text), PbParts::analysis(&r)) {
                         ok = false;
                         printer.error(id, e)?;
                     }
+                }
+                (Item::Doc { id, .. }, Some(Err(e))) => {
+                    ok = false;
+                    printer.error(id, e)?;
+                }
+                (Item::Doc { .. }, None) => {
+                    return Err(ClientError::Protocol("a batch item got no outcome".into()).into());
                 }
             }
         }
