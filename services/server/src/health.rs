@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::watch;
-use tokio_stream::{Stream, StreamExt, wrappers::WatchStream};
+use tokio_stream::{Stream, wrappers::WatchStream};
 use tonic::{Request, Response, Status};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_server::{Health, HealthServer};
@@ -153,18 +153,52 @@ impl Health for HealthService {
             let once = tokio_stream::once(Ok(response(ServingStatus::ServiceUnknown)));
             return Ok(Response::new(Box::pin(once)));
         }
-        let mut last = None;
-        let stream = WatchStream::new(self.state.tx.subscribe())
-            .take_while(|s| !s.closed)
-            .filter_map(move |s| {
-                let status = HealthState::snapshot_status(&s, &name);
-                if last == Some(status) {
-                    return None;
-                }
-                last = Some(status);
-                Some(Ok(response(status)))
-            });
+        let stream = Watcher {
+            inner: WatchStream::new(self.state.tx.subscribe()),
+            name,
+            last: None,
+            done: false,
+        };
         Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+/// A `Watch` stream: one response per change of the name's status; the
+/// last status is sent before the stream ends, so a watcher always sees
+/// NOT_SERVING before the drain closes its stream.
+struct Watcher {
+    inner: WatchStream<Snapshot>,
+    name: String,
+    last: Option<ServingStatus>,
+    done: bool,
+}
+
+impl Stream for Watcher {
+    type Item = Result<HealthCheckResponse, Status>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(s)) => {
+                    this.done = s.closed;
+                    let status = HealthState::snapshot_status(&s, &this.name);
+                    if this.last != Some(status) {
+                        this.last = Some(status);
+                        return Poll::Ready(Some(Ok(response(status))));
+                    }
+                }
+            }
+        }
     }
 }
 

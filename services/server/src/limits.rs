@@ -9,7 +9,11 @@
 //!   lock-free counter; a stream counts as one call for its whole life);
 //! - records the arrival time and the caller's `grpc-timeout` as a
 //!   [`CallContext`] request extension, from which handlers derive their
-//!   [`Deadline`].
+//!   [`Deadline`];
+//! - answers DEADLINE_EXCEEDED (reason `CALLER_DEADLINE`) itself when the
+//!   caller's deadline passes before the response starts, including while
+//!   the request body is still arriving. Tonic's own timer would answer
+//!   CANCELLED; ours is set 1 ms earlier so it wins.
 //!
 //! Health and reflection calls pass untouched, so probes are never shed.
 //! Every call, of any service, gets a tracing span and a request id (see
@@ -272,9 +276,28 @@ where
             caller_timeout,
         });
         let span = record.span().clone();
+        // The caller's deadline is enforced here, around the whole call
+        // (request body included), so the caller gets DEADLINE_EXCEEDED
+        // rather than tonic's CANCELLED.
+        let caller_deadline = caller_timeout
+            .map(|t| arrived + t.saturating_sub(CALLER_DEADLINE_MARGIN))
+            .filter(|_| method.is_some());
         Box::pin(async move {
             let fut = tracing::Instrument::instrument(inner.call(req), span);
-            let mut resp = fut.await?;
+            let resp = match caller_deadline {
+                None => fut.await?,
+                Some(at) => match tokio::time::timeout_at(at, fut).await {
+                    Ok(r) => r?,
+                    Err(_) => {
+                        let e = status::deadline(true);
+                        record.set_code(e.code);
+                        let mut resp = e.to_status().into_http::<tonic::body::Body>();
+                        record.stamp(&mut resp);
+                        return Ok(resp);
+                    }
+                },
+            };
+            let mut resp = resp;
             record.stamp(&mut resp);
             if let Some(code) = resp
                 .headers()
