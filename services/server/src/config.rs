@@ -564,7 +564,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_flag_env_and_value() {
-        let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+        type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case<'_>] = &[
             (
                 &["--listen", "nowhere"],
                 &[],
