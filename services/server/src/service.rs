@@ -28,6 +28,7 @@ use textstance_proto::pb::text_service_server::TextService;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
@@ -215,6 +216,76 @@ impl TextServiceImpl {
     }
 }
 
+impl TextServiceImpl {
+    /// Starts the task that answers one stream; see the module docs for the
+    /// buffering. The task reads the next request only after the previous
+    /// response found room in the returned channel.
+    pub fn stream_worker<S>(
+        &self,
+        mut inbound: S,
+        call: Option<CallContext>,
+    ) -> mpsc::Receiver<Result<pb::StreamAnalyzeTextResponse, Status>>
+    where
+        S: Stream<Item = Result<pb::StreamAnalyzeTextRequest, Status>> + Send + Unpin + 'static,
+    {
+        let (tx, rx) = mpsc::channel(self.config.stream_buffer);
+        let this = self.clone();
+        let task = async move {
+            let mut sequence = 0u64;
+            loop {
+                let item = tokio::select! {
+                    item = inbound.next() => item,
+                    () = tx.closed() => break,
+                };
+                let item = match item {
+                    Some(Ok(item)) => item,
+                    None => break,
+                    Some(Err(status)) => {
+                        let _ = tx.send(Err(status)).await;
+                        break;
+                    }
+                };
+                let deadline =
+                    Deadline::new(call.as_ref(), Instant::now(), this.config.request_timeout);
+                let id = item
+                    .request
+                    .as_ref()
+                    .and_then(|r| r.document.as_ref())
+                    .map(|d| d.id.clone())
+                    .unwrap_or_default();
+                let size = item.request.as_ref().map_or(0, |r| doc_len(&r.document));
+                let job = this.job();
+                let outcome = this
+                    .run(size, deadline, move || match &item.request {
+                        Some(r) => job.analyze_request(r, "request"),
+                        None => Err(status::missing_document("request")),
+                    })
+                    .await;
+                let outcome = match outcome {
+                    Ok(r) => pb::stream_analyze_text_response::Outcome::Result(r),
+                    Err(e) if e.code == tonic::Code::DeadlineExceeded && deadline.caller => {
+                        let _ = tx.send(Err(e.to_status())).await;
+                        break;
+                    }
+                    Err(e) => pb::stream_analyze_text_response::Outcome::Error(e.to_item_error()),
+                };
+                let resp = pb::StreamAnalyzeTextResponse {
+                    id,
+                    sequence,
+                    outcome: Some(outcome),
+                };
+                if tx.send(Ok(resp)).await.is_err() {
+                    break;
+                }
+                sequence += 1;
+            }
+            tracing::Span::current().record("documents", sequence);
+        };
+        tokio::spawn(task.instrument(tracing::Span::current()));
+        rx
+    }
+}
+
 fn doc_len(d: &Option<pb::Document>) -> usize {
     convert::document_len(d.as_ref())
 }
@@ -361,61 +432,7 @@ impl TextService for TextServiceImpl {
         request: Request<Streaming<pb::StreamAnalyzeTextRequest>>,
     ) -> Result<Response<Self::StreamAnalyzeTextStream>, Status> {
         let call = request.extensions().get::<CallContext>().copied();
-        let mut inbound = request.into_inner();
-        let (tx, rx) = mpsc::channel(self.config.stream_buffer);
-        let this = self.clone();
-        let task = async move {
-            let mut sequence = 0u64;
-            loop {
-                let item = tokio::select! {
-                    item = inbound.message() => item,
-                    () = tx.closed() => break,
-                };
-                let item = match item {
-                    Ok(Some(item)) => item,
-                    Ok(None) => break,
-                    Err(status) => {
-                        let _ = tx.send(Err(status)).await;
-                        break;
-                    }
-                };
-                let deadline =
-                    Deadline::new(call.as_ref(), Instant::now(), this.config.request_timeout);
-                let id = item
-                    .request
-                    .as_ref()
-                    .and_then(|r| r.document.as_ref())
-                    .map(|d| d.id.clone())
-                    .unwrap_or_default();
-                let size = item.request.as_ref().map_or(0, |r| doc_len(&r.document));
-                let job = this.job();
-                let outcome = this
-                    .run(size, deadline, move || match &item.request {
-                        Some(r) => job.analyze_request(r, "request"),
-                        None => Err(status::missing_document("request")),
-                    })
-                    .await;
-                let outcome = match outcome {
-                    Ok(r) => pb::stream_analyze_text_response::Outcome::Result(r),
-                    Err(e) if e.code == tonic::Code::DeadlineExceeded && deadline.caller => {
-                        let _ = tx.send(Err(e.to_status())).await;
-                        break;
-                    }
-                    Err(e) => pb::stream_analyze_text_response::Outcome::Error(e.to_item_error()),
-                };
-                let resp = pb::StreamAnalyzeTextResponse {
-                    id,
-                    sequence,
-                    outcome: Some(outcome),
-                };
-                if tx.send(Ok(resp)).await.is_err() {
-                    break;
-                }
-                sequence += 1;
-            }
-            tracing::Span::current().record("documents", sequence);
-        };
-        tokio::spawn(task.instrument(tracing::Span::current()));
+        let rx = self.stream_worker(request.into_inner(), call);
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 
@@ -426,5 +443,76 @@ impl TextService for TextServiceImpl {
         Ok(Response::new(convert::list_lexicons(
             &self.lexicons.current(),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    fn service(stream_buffer: usize) -> TextServiceImpl {
+        let metrics = Arc::new(Metrics::new());
+        let lexicons = Arc::new(LexiconStore::load(None, metrics.clone()).expect("embedded"));
+        let config = Config {
+            stream_buffer,
+            ..Config::default()
+        };
+        TextServiceImpl::new(Arc::new(config), lexicons, metrics)
+    }
+
+    fn item(i: usize) -> Result<pb::StreamAnalyzeTextRequest, Status> {
+        Ok(pb::StreamAnalyzeTextRequest {
+            request: Some(pb::AnalyzeTextRequest {
+                document: Some(pb::Document {
+                    content: Some(pb::document::Content::Text(format!(
+                        "Item {i} will probably pass."
+                    ))),
+                    id: i.to_string(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+        })
+    }
+
+    /// With the clock paused, sleeping returns only once every other task is
+    /// idle: a deterministic "wait until the worker is stuck".
+    async fn settle() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_reader_bounds_what_the_stream_buffers() {
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let p = pulled.clone();
+        // An endless, eager request stream that counts what the worker takes.
+        let inbound = tokio_stream::iter(0..).map(move |i| {
+            p.fetch_add(1, Ordering::SeqCst);
+            item(i)
+        });
+        let buffer = 3;
+        let mut rx = service(buffer).stream_worker(Box::pin(inbound), None);
+        settle().await;
+        // `buffer` answers wait in the channel; one more is computed and
+        // waits for room. Nothing else was read.
+        assert_eq!(pulled.load(Ordering::SeqCst), buffer + 1);
+        for expect in 0..5u64 {
+            let r = rx.recv().await.expect("open").expect("ok");
+            assert_eq!(r.sequence, expect);
+            settle().await;
+            assert_eq!(pulled.load(Ordering::SeqCst), buffer + 2 + expect as usize);
+        }
+        drop(rx);
+        settle().await;
+        let after = pulled.load(Ordering::SeqCst);
+        settle().await;
+        assert_eq!(
+            pulled.load(Ordering::SeqCst),
+            after,
+            "the worker stops with the reader"
+        );
     }
 }
