@@ -351,7 +351,7 @@ impl Metrics {
             &mut out,
             "grpc_server_started_total",
             "counter",
-            "Total number of RPCs started on the server.",
+            "RPCs the server began to handle.",
         );
         for &(method, stats) in &methods {
             out.push_str("grpc_server_started_total");
@@ -363,7 +363,7 @@ impl Metrics {
             &mut out,
             "grpc_server_handled_total",
             "counter",
-            "Total number of RPCs completed on the server, regardless of success or failure.",
+            "RPCs the server finished, by status code.",
         );
         for &(method, stats) in &methods {
             for (code, count) in CODE_NAMES.iter().zip(&stats.handled) {
@@ -377,7 +377,7 @@ impl Metrics {
             &mut out,
             "grpc_server_handling_seconds",
             "histogram",
-            "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.",
+            "Seconds from the start of an RPC to its status, as seen by the server.",
         );
         for &(method, stats) in &methods {
             // Load each bucket once so buckets, +Inf and _count agree within one scrape.
