@@ -419,3 +419,38 @@ async fn metrics_are_served_when_configured() {
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
     assert!(body.contains("grpc_server_handled_total"), "{body}");
 }
+
+#[tokio::test]
+async fn calls_are_served_during_the_drain_delay() {
+    let mut server = TestServer::start(textstance_server::config::Config {
+        drain_delay: Duration::from_secs(2),
+        shutdown_grace: Duration::from_secs(30),
+        ..test_config()
+    })
+    .await;
+    let mut client = server.client().await;
+    let mut health = server.health().await;
+    let mut phase = server.handle.phase();
+    server.shutdown();
+    phase
+        .wait_for(|p| *p == Phase::NotServing)
+        .await
+        .expect("phase");
+    // Load balancers see NOT_SERVING ...
+    for name in ["", "textstance.v1.TextService", "readiness"] {
+        let r = health.check(check(name)).await.expect(name).into_inner();
+        assert_eq!(r.status, ServingStatus::NotServing as i32, "{name:?}");
+    }
+    let r = health.check(check("liveness")).await.expect("liveness");
+    assert_eq!(r.into_inner().status, ServingStatus::Serving as i32);
+    // ... while calls that still arrive are served.
+    client
+        .analyze_text(analyze_request(text_doc("d", "It will probably hold.")))
+        .await
+        .expect("served during the drain delay");
+    phase
+        .wait_for(|p| *p >= Phase::Draining)
+        .await
+        .expect("phase");
+    server.stop().await.expect("clean stop");
+}
