@@ -183,16 +183,18 @@ pub fn features(f: Option<&pb::Features>) -> Features {
 /// Byte offsets of one text converted to a unit, looked up by byte offset.
 /// Built from every offset a response needs, sorted, so one forward pass of
 /// [`OffsetMapper`] converts them all.
-struct Offsets {
+struct Offsets<'t> {
+    text: &'t str,
     unit: OffsetUnit,
     bytes: Vec<usize>,
     units: Vec<usize>,
 }
 
-impl Offsets {
-    fn new(text: &str, unit: OffsetUnit, offsets: impl Iterator<Item = usize>) -> Offsets {
+impl<'t> Offsets<'t> {
+    fn new(text: &'t str, unit: OffsetUnit, offsets: impl Iterator<Item = usize>) -> Offsets<'t> {
         if unit == OffsetUnit::Utf8 {
             return Offsets {
+                text,
                 unit,
                 bytes: Vec::new(),
                 units: Vec::new(),
@@ -203,7 +205,12 @@ impl Offsets {
         bytes.dedup();
         let mut mapper = OffsetMapper::new(text, unit);
         let units = bytes.iter().map(|&b| mapper.map(b)).collect();
-        Offsets { unit, bytes, units }
+        Offsets {
+            text,
+            unit,
+            bytes,
+            units,
+        }
     }
 
     fn get(&self, byte: usize) -> u64 {
@@ -212,9 +219,8 @@ impl Offsets {
         }
         match self.bytes.binary_search(&byte) {
             Ok(i) => self.units[i] as u64,
-            // Not collected up front: unreachable by construction, but map
-            // exactly rather than guess.
-            Err(_) => 0,
+            // Not collected up front (not expected): map it on its own.
+            Err(_) => OffsetMapper::new(self.text, self.unit).map(byte) as u64,
         }
     }
 
