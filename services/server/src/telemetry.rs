@@ -86,13 +86,25 @@ impl CallRecord {
                     .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
             });
         let rid = request_id.to_str().unwrap_or("(binary)");
-        let span = tracing::info_span!(
-            "rpc",
-            rpc = %req.uri().path(),
-            request_id = %rid,
-            doc_bytes = Empty,
-            documents = Empty,
-        );
+        // Health and reflection calls get a debug span, so probes and the
+        // empty-call baseline cost no formatting at the default level.
+        let span = if method.is_some() {
+            tracing::info_span!(
+                "rpc",
+                rpc = %req.uri().path(),
+                request_id = %rid,
+                doc_bytes = Empty,
+                documents = Empty,
+            )
+        } else {
+            tracing::debug_span!(
+                "rpc",
+                rpc = %req.uri().path(),
+                request_id = %rid,
+                doc_bytes = Empty,
+                documents = Empty,
+            )
+        };
         let in_flight = method.map(|m| {
             metrics.started(m);
             metrics.in_flight()
