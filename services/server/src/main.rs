@@ -52,7 +52,11 @@ fn main() -> ExitCode {
             return ExitCode::from(EX_OSERR);
         }
     };
-    runtime.block_on(serve(config))
+    let code = runtime.block_on(serve(config));
+    // Blocking-pool work abandoned at the grace cutoff must not hold the
+    // exit: dropping a runtime would wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    code
 }
 
 async fn serve(config: Config) -> ExitCode {
