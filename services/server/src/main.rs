@@ -53,9 +53,10 @@ fn main() -> ExitCode {
         }
     };
     let code = runtime.block_on(serve(config));
-    // Blocking-pool work abandoned at the grace cutoff must not hold the
-    // exit: dropping a runtime would wait for it.
-    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    // Work abandoned at the grace cutoff (a blocking-pool analysis, a call
+    // the caller never finished) must not hold the exit: dropping a runtime
+    // would wait for it. The engine has no side effects to lose.
+    runtime.shutdown_background();
     code
 }
 
