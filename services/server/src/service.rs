@@ -523,4 +523,30 @@ mod tests {
             "the worker stops with the reader"
         );
     }
+
+    #[tokio::test]
+    async fn engine_panics_become_internal_on_both_paths() {
+        let svc = service(4);
+        let deadline = Deadline::new(None, Instant::now(), Duration::from_secs(10));
+        for size in [1, svc.config.blocking_threshold_bytes + 1] {
+            let r: Result<(), ApiError> = svc
+                .run(size, deadline, || panic!("simulated engine panic"))
+                .await;
+            let e = r.expect_err("a panic is an error");
+            assert_eq!(
+                (e.code, e.reason),
+                (tonic::Code::Internal, "INTERNAL"),
+                "size {size}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn late_results_become_deadline_exceeded() {
+        let svc = service(4);
+        let deadline = Deadline::new(None, Instant::now(), Duration::from_millis(5));
+        tokio::time::advance(Duration::from_millis(6)).await;
+        let r = svc.run(1, deadline, || Ok(())).await;
+        assert_eq!(r.expect_err("late").reason, "TIME_BUDGET_EXCEEDED");
+    }
 }
