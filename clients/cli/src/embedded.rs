@@ -45,6 +45,32 @@ pub(crate) fn load_lexicons(dir: Option<&Path>) -> anyhow::Result<Lexicons> {
     }
 }
 
+/// Runs the engine for one document. Normalize skips language detection,
+/// which its output does not report.
+fn process<'i>(
+    opts: &DocOptions,
+    input: Input<'i>,
+    lang: Option<&str>,
+    lexicons: &Lexicons,
+) -> Result<engine::Analysis<'i>, engine::EngineError> {
+    if opts.stage == crate::model::Stage::Normalize {
+        let n = engine::normalize(input, &engine::NormalizeOptions::for_profile(opts.profile))?;
+        return Ok(engine::Analysis {
+            text: n.text,
+            edits: n.edits,
+            encoding: n.encoding,
+            language: engine::Language {
+                lang: engine::Lang::Other,
+                code: String::new(),
+                detected: false,
+            },
+            sentences: Vec::new(),
+            tagged: None,
+        });
+    }
+    engine::analyze(input, &options(opts, lang), lexicons)
+}
+
 fn options<'a>(opts: &DocOptions, lang: Option<&'a str>) -> AnalyzeOptions<'a> {
     AnalyzeOptions {
         features: opts.stage.features(),
@@ -79,7 +105,7 @@ pub(crate) fn run_docs(
             ),
         };
         let lang = opts.lang.as_deref();
-        match engine::analyze(input, &options(opts, lang), lexicons) {
+        match process(opts, input, lang, lexicons) {
             Ok(a) => {
                 let out = model::from_engine(opts.stage, &id, input_ref, &a, lexicons, opts.unit);
                 printer.doc(&out, &a.text)?;
@@ -111,7 +137,7 @@ pub(crate) fn run_jsonl(
             }
             Some(Parsed::Doc { id, text, lang }) => {
                 let lang = lang.as_deref().or(opts.lang.as_deref());
-                match engine::analyze(Input::Text(&text), &options(opts, lang), lexicons) {
+                match process(opts, Input::Text(&text), lang, lexicons) {
                     Ok(a) => {
                         let out = model::from_engine(
                             opts.stage,
