@@ -368,6 +368,38 @@ fn exit_codes() {
 }
 
 #[test]
+fn threads_do_not_change_the_output() {
+    let mut input = String::new();
+    for i in 0..5000 {
+        match i % 50 {
+            7 => input.push_str("not json\n"),
+            8 => input.push('\n'),
+            9 => input.push_str("{\"text\":\"\"}\n"),
+            10 => input.push_str("{\"text\":\"No id here. Probably.\"}\n"),
+            _ => input.push_str(
+                &(serde_json::json!({"id": format!("d{i}"), "text": format!("Doc {i}: it may rain. Цены, вероятно, вырастут {i}.")})
+                    .to_string()
+                    + "\n"),
+            ),
+        }
+    }
+    let one = run(&["analyze", "--jsonl", "--threads", "1"], &input);
+    let three = run(&["analyze", "--jsonl", "--threads", "3"], &input);
+    assert_eq!(one.status.code(), Some(1), "bad lines fail the run");
+    assert_eq!(three.status.code(), Some(1));
+    assert!(one.stdout == three.stdout, "outputs differ");
+    let got = lines(&three);
+    assert_eq!(got.len(), 4900, "one line per non-blank input line");
+    // Lines 1-7 are docs, 8 is not JSON, 9 is blank, 10 is empty, 11 has no id.
+    assert_eq!(got[7]["id"], 8);
+    assert_eq!(got[7]["error"]["reason"], "BAD_INPUT_LINE");
+    assert_eq!(got[8]["error"]["reason"], "EMPTY_DOCUMENT");
+    assert_eq!(got[9]["id"], 11, "a missing id is the line number");
+    assert_eq!(got[10]["id"], "d11");
+    assert_eq!(got[4899]["id"], "d4999");
+}
+
+#[test]
 fn processing_errors_keep_the_batch_going() {
     let input = "{\"id\":\"a\",\"text\":\"One.\"}\n{\"id\":\"b\",\"text\":\"\"}\n\n{\"id\":\"c\",\"text\":\"Two.\"}\n";
     let out = run(&["segment", "--jsonl"], input);
