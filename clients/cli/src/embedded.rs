@@ -243,8 +243,8 @@ pub(crate) fn run_jsonl(
                         false,
                     );
                     let mut result = Ok(true);
-                    let mut n = job.first_line;
-                    for line in job.bytes.split_inclusive(|&b| b == b'\n') {
+                    let lines = job.bytes.split_inclusive(|&b| b == b'\n');
+                    for (n, line) in (job.first_line..).zip(lines) {
                         match handle_line(opts, lexicons, line, n, &mut out) {
                             Ok(ok) => {
                                 if let Ok(all) = result.as_mut() {
@@ -256,7 +256,6 @@ pub(crate) fn run_jsonl(
                                 break;
                             }
                         }
-                        n += 1;
                     }
                     let result = result.map(|ok| (out.into_inner(), ok));
                     if done_tx.send((job.seq, result)).is_err() {
