@@ -462,3 +462,41 @@ fn lexicon_dir_and_check() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1), "a broken lexicon dir fails");
 }
+
+#[test]
+fn terminal_view_when_not_a_terminal_is_plain() {
+    let out = run(
+        &["analyze"],
+        "Itâ€™s 😀 probably over. Это, вероятно, конец.",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let view = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(!view.contains('\x1b'), "no ANSI codes when piped: {view}");
+    for want in [
+        "sentences (",
+        "[probably|hedge]",
+        "edits (",
+        "mojibake",
+        "tags (",
+        "scores:",
+    ] {
+        assert!(view.contains(want), "{want:?} missing in:\n{view}");
+    }
+    let out = run(
+        &["--color", "always", "tag", "--offsets", "utf16"],
+        "It will probably 😀 rain.",
+    );
+    let view = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(view.contains("\x1b[1;33mprobably\x1b[0m"), "{view}");
+    let out = bin()
+        .env("NO_COLOR", "1")
+        .args(["--color", "auto", "segment", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "empty stdin is an empty document"
+    );
+}
