@@ -16,7 +16,7 @@ negator   ru.neg.nelzya     -  нельзя
 block     ru.blk.ne_tolko   -  (не только|не просто|не менее|не раз|немало) {blocks=negator}
 
 # --- contrast words end a negation scope ---
-contrast  ru.con.no         -  (но|однако|зато|хотя|тем не менее|впрочем|а)
+contrast  ru.con.no         -  (но|однако|зато|хотя|тем не менее|впрочем)
 
 # --- latent entries: emit only when negated ---
 latent    ru.lat.optimism   1.2  (оптимизм*|оптимисти*) {neg=pessimism}

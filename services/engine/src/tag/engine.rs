@@ -31,27 +31,102 @@ pub(crate) struct RawMatch {
     pub(crate) end: usize,
 }
 
-/// Every verified match of every entry on folded text `f`: for each entry
-/// and start, the shortest match. Sorted by start, entry.
+/// Every verified match of every entry except group terms on folded text
+/// `f`: for each entry and start, the shortest match. Sorted by start,
+/// entry.
 pub(crate) fn raw_matches(lex: &LangLexicon, f: &str, out: &mut Vec<RawMatch>) {
     out.clear();
-    for m in lex.automaton.find_overlapping_iter(f) {
+    // Leftmost-longest search, resumed one character after each match
+    // start: every position where some key occurs is reported (nothing
+    // between the resume point and the leftmost match holds a key), and the
+    // keys occurring at that position are prefixes of the longest one, whose
+    // pair list is prefix-closed. Equivalent to an overlapping search, but
+    // the automaton runs its fast non-overlapping loop.
+    let mut p = 0;
+    while p < f.len() {
+        let Some(m) = lex.automaton.find(aho_corasick::Input::new(f).range(p..)) else {
+            break;
+        };
         for &(ei, ai) in &lex.keys[m.pattern().as_usize()] {
             let e = &lex.entries[ei as usize];
-            if let Some(end) = e.pattern.verify(f, usize::from(ai), m.start(), m.end()) {
+            let start = m.start() + usize::from(!e.pattern.glued);
+            if let Some(end) = e.pattern.verify(f, usize::from(ai), start) {
                 out.push(RawMatch {
-                    start: m.start(),
+                    start,
                     entry: ei,
                     end,
                 });
             }
+        }
+        p = m.start() + 1;
+        while !f.is_char_boundary(p) {
+            p += 1;
         }
     }
     out.sort_unstable();
     out.dedup_by_key(|r| (r.start, r.entry));
 }
 
+/// The group-term matches whose key lies in `f[a..b]` (verified against
+/// the whole of `f`), appended to `out`, sorted and deduplicated.
+pub(crate) fn term_matches(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec<RawMatch>) {
+    let from = out.len();
+    scan(&lex.term_automaton, &lex.term_keys, lex, f, a, b, out);
+    out[from..].sort_unstable();
+    let mut tail = out.split_off(from);
+    tail.dedup_by_key(|r| (r.start, r.entry));
+    out.extend(tail);
+}
+
+fn scan(
+    ac: &aho_corasick::AhoCorasick,
+    keys: &[Vec<(u32, u16)>],
+    lex: &LangLexicon,
+    f: &str,
+    a: usize,
+    b: usize,
+    out: &mut Vec<RawMatch>,
+) {
+    let mut a = a.min(f.len());
+    while !f.is_char_boundary(a) {
+        a -= 1;
+    }
+    let mut b = b.min(f.len());
+    while !f.is_char_boundary(b) {
+        b += 1;
+    }
+    let input = aho_corasick::Input::new(f).range(a..b);
+    for m in ac.find_overlapping_iter(input) {
+        for &(ei, ai) in &keys[m.pattern().as_usize()] {
+            let e = &lex.entries[ei as usize];
+            let start = m.start() + usize::from(!e.pattern.glued);
+            if let Some(end) = e.pattern.verify(f, usize::from(ai), start) {
+                out.push(RawMatch {
+                    start,
+                    entry: ei,
+                    end,
+                });
+            }
+        }
+    }
+}
+
+/// Buffers of [`run`], reused between calls.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    raws: Vec<RawMatch>,
+    blockers: Vec<RawMatch>,
+    negators: Vec<(RawMatch, bool)>,
+    live_negators: Vec<RawMatch>,
+    contrasts: Vec<usize>,
+    term_starts: Vec<(u16, usize)>,
+    cands: Vec<Cand>,
+    order: Vec<usize>,
+    emitted: Vec<usize>,
+}
+
 /// A cue candidate going through the rules.
+#[derive(Debug)]
 struct Cand {
     raw: RawMatch,
     category: Option<Category>,
@@ -68,34 +143,46 @@ pub(crate) fn run(
     text: &str,
     folded: &Folded,
     sentences: &[Span],
+    scratch: &mut Scratch,
     cues: &mut Vec<Cue>,
     mut explain: Option<&mut Vec<Explanation>>,
 ) {
     let f = folded.text.as_str();
-    let mut raws = Vec::new();
-    raw_matches(lex, f, &mut raws);
+    let Scratch {
+        raws,
+        blockers,
+        negators,
+        live_negators,
+        contrasts,
+        term_starts,
+        cands,
+        order,
+        emitted,
+    } = scratch;
+    raw_matches(lex, f, raws);
+    let raws: &[RawMatch] = raws;
+    for v in [&mut *blockers, &mut *live_negators] {
+        v.clear();
+    }
+    negators.clear();
+    contrasts.clear();
+    term_starts.clear();
+    cands.clear();
+    order.clear();
+    emitted.clear();
     if raws.is_empty() {
         return;
     }
     let whole = [Span::new(0, text.len())];
     let sentences = if sentences.is_empty() { &whole[..] } else { sentences };
 
-    let mut blockers: Vec<RawMatch> = Vec::new();
-    let mut negators: Vec<(RawMatch, bool)> = Vec::new();
-    let mut contrasts: Vec<usize> = Vec::new();
-    let mut term_starts: Vec<(u16, usize)> = Vec::new();
-    let mut term_ends: Vec<(u16, usize)> = Vec::new();
-    let mut cands: Vec<Cand> = Vec::new();
-    for r in &raws {
+    for r in raws {
         let e = &lex.entries[r.entry as usize];
         match e.kind {
             Kind::Block => blockers.push(*r),
             Kind::Negator => negators.push((*r, false)),
             Kind::Contrast => contrasts.push(r.start),
-            Kind::Term(g) => {
-                term_starts.push((g, r.start));
-                term_ends.push((g, r.end));
-            }
+            Kind::Term(_) => {}
             Kind::Cue(c) => cands.push(Cand {
                 raw: *r,
                 category: Some(c),
@@ -115,8 +202,6 @@ pub(crate) fn run(
     if cands.is_empty() && explain.is_none() {
         return;
     }
-    term_starts.sort_unstable();
-    term_ends.sort_unstable();
 
     // 2. blockers (sweep in start order; raws are sorted by start).
     if !blockers.is_empty() {
@@ -163,21 +248,19 @@ pub(crate) fn run(
             }
         }
     }
-    let negators: Vec<RawMatch> = {
-        let mut v: Vec<RawMatch> = negators.iter().filter(|n| !n.1).map(|n| n.0).collect();
-        v.sort_unstable_by_key(|r| (r.end, r.start));
-        v
-    };
+    live_negators.extend(negators.iter().filter(|n| !n.1).map(|n| n.0));
+    live_negators.sort_unstable_by_key(|r| (r.end, r.start));
+    let negators: &[RawMatch] = live_negators;
 
     // 3. filters, 4. negation
     let sentence_of = |o: usize| sentences.partition_point(|s| s.end <= o).min(sentences.len() - 1);
-    let mut term_orig: Option<Vec<(u16, usize)>> = None;
-    for c in &mut cands {
+    let mut term_orig: Option<(usize, Vec<(u16, usize)>)> = None;
+    for c in cands.iter_mut() {
         if c.outcome.is_some() {
             continue;
         }
         let e = &lex.entries[c.raw.entry as usize];
-        if let Some(reason) = filter(lex, e, c.raw, text, folded, sentences, &sentence_of, &term_starts, &term_ends, &mut term_orig) {
+        if let Some(reason) = filter(lex, e, c.raw, text, folded, sentences, &sentence_of, term_starts, &mut term_orig) {
             c.outcome = Some(Outcome::Filtered { reason });
             continue;
         }
@@ -206,9 +289,7 @@ pub(crate) fn run(
     }
 
     // 5. overlaps: longest first, per category.
-    let mut order: Vec<usize> = (0..cands.len())
-        .filter(|&i| cands[i].outcome.is_none())
-        .collect();
+    order.extend((0..cands.len()).filter(|&i| cands[i].outcome.is_none()));
     order.sort_by(|&a, &b| {
         let (ca, cb) = (&cands[a], &cands[b]);
         let (ea, eb) = (&lex.entries[ca.raw.entry as usize], &lex.entries[cb.raw.entry as usize]);
@@ -220,8 +301,8 @@ pub(crate) fn run(
             .then(ca.start.cmp(&cb.start))
     });
     let mut accepted: [BTreeMap<usize, (usize, u32)>; 3] = Default::default();
-    let mut emitted = Vec::new();
-    for i in order {
+
+    for &i in order.iter() {
         let c = &cands[i];
         let Some(cat) = c.category else { continue };
         let acc = &mut accepted[cat as usize];
@@ -243,9 +324,9 @@ pub(crate) fn run(
     if emitted.is_empty() && explain.is_none() {
         return;
     }
-    let quotes = quotation_regions(text);
+    let quotes = quotation_regions(&folded.marks, text.len());
     let first_new = cues.len();
-    for &i in &emitted {
+    for &i in emitted.iter() {
         let c = &mut cands[i];
         let e = &lex.entries[c.raw.entry as usize];
         let Some(cat) = c.category else { continue };
@@ -271,7 +352,7 @@ pub(crate) fn run(
 
     if let Some(out) = explain.as_deref_mut() {
         let mut ci = 0;
-        for r in &raws {
+        for r in raws {
             let e = &lex.entries[r.entry as usize];
             let span = Span::new(folded.to_original(r.start), folded.to_original(r.end));
             let outcome = match e.kind {
@@ -324,9 +405,8 @@ fn filter(
     folded: &Folded,
     sentences: &[Span],
     sentence_of: &dyn Fn(usize) -> usize,
-    term_starts: &[(u16, usize)],
-    term_ends: &[(u16, usize)],
-    term_orig: &mut Option<Vec<(u16, usize)>>,
+    window: &mut Vec<(u16, usize)>,
+    term_orig: &mut Option<(usize, Vec<(u16, usize)>)>,
 ) -> Option<Arc<str>> {
     let f = folded.text.as_str();
     let o = &e.opts;
@@ -349,7 +429,10 @@ fn filter(
         }
         let hit = match g {
             GroupRef::Num => q > r.end && f.as_bytes().get(q).is_some_and(u8::is_ascii_digit),
-            GroupRef::Named(id) => term_starts.binary_search(&(*id, q)).is_ok(),
+            GroupRef::Named(id) => {
+                terms_near(lex, f, q.saturating_sub(1), q + TERM_WINDOW, window);
+                window.iter().any(|&(g, s)| g == *id && s == q)
+            }
         };
         if hit {
             return Some(format!("followed by {}", group_label(lex, *g)).into());
@@ -359,7 +442,10 @@ fn filter(
         let p = r.start - f[..r.start].bytes().rev().take_while(|&b| b == b' ').count();
         let hit = match g {
             GroupRef::Num => p < r.start && f[..p].bytes().next_back().is_some_and(|b| b.is_ascii_digit()),
-            GroupRef::Named(id) => term_ends.binary_search(&(*id, p)).is_ok(),
+            GroupRef::Named(id) => {
+                terms_near_ends(lex, f, p.saturating_sub(TERM_WINDOW), p, window);
+                window.iter().any(|&(g, e)| g == *id && e == p)
+            }
         };
         if hit {
             return Some(format!("preceded by {}", group_label(lex, *g)).into());
@@ -368,21 +454,19 @@ fn filter(
     if !o.not_in_sentence.is_empty() {
         let os = folded.to_original(r.start);
         let sent = sentences[sentence_of(os)];
-        let terms = term_orig.get_or_insert_with(|| {
-            let mut v: Vec<(u16, usize)> = term_starts
-                .iter()
-                .map(|&(g, s)| (g, folded.to_original(s)))
-                .collect();
-            v.sort_unstable();
-            v
-        });
+        // Terms of this sentence only (searched once per sentence).
+        let (fa, fb) = (folded.to_folded(sent.start), folded.to_folded(sent.end));
+        let fresh = term_orig.as_ref().is_none_or(|(a, _)| *a != fa);
+        if fresh {
+            terms_near(lex, f, fa.saturating_sub(1), fb, window);
+            window.retain(|&(_, s)| s >= fa && s < fb.max(fa + 1));
+            *term_orig = Some((fa, window.clone()));
+        }
+        let terms: &[(u16, usize)] = term_orig.as_ref().map_or(&[], |(_, v)| v.as_slice());
         for g in &o.not_in_sentence {
             let hit = match g {
                 GroupRef::Num => text[sent.start..sent.end].bytes().any(|b| b.is_ascii_digit()),
-                GroupRef::Named(id) => {
-                    let k = terms.partition_point(|&t| t < (*id, sent.start));
-                    terms.get(k).is_some_and(|&(tg, ts)| tg == *id && ts < sent.end)
-                }
+                GroupRef::Named(id) => terms.iter().any(|&(tg, _)| tg == *id),
             };
             if hit {
                 return Some(format!("{} in the same sentence", group_label(lex, *g)).into());
@@ -390,6 +474,32 @@ fn filter(
         }
     }
     None
+}
+
+/// How far around a cue `not-before` and `not-after` look for a group
+/// term, in bytes of folded text: terms used there must be shorter.
+const TERM_WINDOW: usize = 96;
+
+/// Group terms whose key starts in `f[a..b]`, as `(group, start)`.
+fn terms_near(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec<(u16, usize)>) {
+    let mut found = Vec::new();
+    term_matches(lex, f, a, b, &mut found);
+    out.clear();
+    out.extend(found.iter().filter_map(|r| match lex.entries[r.entry as usize].kind {
+        Kind::Term(g) => Some((g, r.start)),
+        _ => None,
+    }));
+}
+
+/// Group terms found in `f[a..b]`, as `(group, end)`.
+fn terms_near_ends(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec<(u16, usize)>) {
+    let mut found = Vec::new();
+    term_matches(lex, f, a, b, &mut found);
+    out.clear();
+    out.extend(found.iter().filter_map(|r| match lex.entries[r.entry as usize].kind {
+        Kind::Term(g) => Some((g, r.end)),
+        _ => None,
+    }));
 }
 
 fn group_label(lex: &LangLexicon, g: GroupRef) -> String {
@@ -446,49 +556,42 @@ fn in_scope(f: &str, from: usize, to: usize, window: usize, contrasts: &[usize])
     !contrasts.get(k).is_some_and(|&s| s < to)
 }
 
-/// Byte ranges of direct quotations in `text`: “…”, „…“, «…», "…" and
-/// ‘…’ is not used (it clashes with apostrophes). An unclosed quotation
-/// ends at the next blank line or the end of the text.
-pub(crate) fn quotation_regions(text: &str) -> Vec<(usize, usize)> {
+/// Byte ranges of direct quotations: “…”, „…“, «…», "…" (‘…’ is not
+/// used: it clashes with apostrophes). An unclosed quotation ends at the
+/// next paragraph break (a blank line) or at the end of the text. Works on
+/// the marks the folding pass collected, so it costs nothing per byte.
+pub(crate) fn quotation_regions(marks: &[(usize, char)], text_len: usize) -> Vec<(usize, usize)> {
     let mut regions = Vec::new();
     let mut stack: Vec<char> = Vec::new();
     let mut open_at = 0;
-    let bytes = text.as_bytes();
-    for (i, c) in text.char_indices() {
-        let closes = stack.last() == Some(&c);
-        if closes {
+    for &(i, c) in marks {
+        if c == '\u{2029}' {
+            if !stack.is_empty() {
+                regions.push((open_at, i));
+                stack.clear();
+            }
+            continue;
+        }
+        if stack.last() == Some(&c) {
             stack.pop();
             if stack.is_empty() {
                 regions.push((open_at, i + c.len_utf8()));
             }
-            continue;
-        }
-        let closer = match c {
+        } else if let Some(cl) = match c {
             '“' => Some('”'),
             '„' => Some('“'),
             '«' => Some('»'),
             '"' => Some('"'),
             _ => None,
-        };
-        if let Some(cl) = closer {
+        } {
             if stack.is_empty() {
                 open_at = i;
             }
             stack.push(cl);
-        } else if c == '\n' && !stack.is_empty() {
-            let rest = &bytes[i + 1..];
-            let blank = rest
-                .iter()
-                .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-                .any(|&b| b == b'\n');
-            if blank {
-                regions.push((open_at, i));
-                stack.clear();
-            }
         }
     }
     if !stack.is_empty() {
-        regions.push((open_at, text.len()));
+        regions.push((open_at, text_len));
     }
     regions
 }

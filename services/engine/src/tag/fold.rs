@@ -24,6 +24,10 @@ pub(crate) struct Folded {
     /// `(folded, original)` byte offsets where the delta changes, sorted,
     /// starting with `(0, 0)`.
     breaks: Vec<(usize, usize)>,
+    /// Original byte offsets of quotation marks (`"` « » “ ” „) and of
+    /// paragraph breaks (`\n` starting a whitespace run with two or more
+    /// line breaks, as `'\u{2029}'`), in text order.
+    pub(crate) marks: Vec<(usize, char)>,
 }
 
 impl Folded {
@@ -36,31 +40,56 @@ impl Folded {
 
     /// Folds `text` into `self`, reusing its buffers.
     pub(crate) fn refold(&mut self, text: &str) {
-        let mut out = std::mem::take(&mut self.text).into_bytes();
+        let mut out = std::mem::take(&mut self.text);
         out.clear();
-        out.reserve(text.len());
+        out.reserve(text.len() + 16);
         self.breaks.clear();
+        self.marks.clear();
         self.breaks.push((0, 0));
+        let mut newlines = 0u32;
+        // The folded text starts with a space: every word start follows one.
+        out.push(' ');
+        let mut delta: isize = 1;
+        self.breaks.push((1, 0));
+        let mut prev = Prev::Space;
         let bytes = text.as_bytes();
-        let mut delta: isize = 0;
-        let mut prev_space = false;
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
             if b < 0x80 {
-                if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-                    if prev_space {
-                        i += 1;
-                        self.sync(&mut delta, out.len(), i);
-                        continue;
-                    }
-                    out.push(b' ');
-                    prev_space = true;
-                } else {
-                    out.push(b.to_ascii_lowercase());
-                    prev_space = false;
-                }
                 i += 1;
+                if b.is_ascii_alphanumeric() {
+                    let digit = b.is_ascii_digit();
+                    if prev.needs_space_before(digit) {
+                        out.push(' ');
+                        self.sync(&mut delta, out.len(), i - 1);
+                    }
+                    out.push(char::from(b.to_ascii_lowercase()));
+                    prev = if digit { Prev::Digit } else { Prev::Word };
+                } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+                    if b == b'\n' {
+                        newlines += 1;
+                        if newlines == 2 {
+                            self.marks.push((i - 1, '\u{2029}'));
+                        }
+                    }
+                    if prev == Prev::Space {
+                        self.sync(&mut delta, out.len(), i);
+                    } else {
+                        out.push(' ');
+                        prev = Prev::Space;
+                    }
+                } else {
+                    let c = char::from(b);
+                    if c == '"' {
+                        self.marks.push((i - 1, c));
+                    }
+                    out.push(c);
+                    prev = prev.after_punct(c);
+                }
+                if b.is_ascii_graphic() {
+                    newlines = 0;
+                }
                 continue;
             }
             // Cyrillic fast path: two-byte sequences D0/D1 xx.
@@ -73,43 +102,79 @@ impl Folded {
                     0x0400..=0x040F => cp + 0x50,
                     _ => cp,
                 };
-                push_char(&mut out, folded);
-                prev_space = false;
+                let c = char::from_u32(folded).unwrap_or('\u{FFFD}');
+                if is_word(c) {
+                    if prev.needs_space_before(false) {
+                        out.push(' ');
+                        self.sync(&mut delta, out.len(), i);
+                    }
+                    prev = Prev::Word;
+                } else {
+                    prev = prev.after_punct(c);
+                }
+                out.push(c);
+                newlines = 0;
                 i += 2;
                 continue;
             }
             let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
-            let len = c.len_utf8();
-            i += len;
-            match fold_char(c, out.last().copied()) {
+            let start = i;
+            i += c.len_utf8();
+            let last = out.as_bytes().last().copied();
+            if matches!(c, '«' | '»' | '“' | '”' | '„') {
+                self.marks.push((start, c));
+            }
+            let fold = fold_char(c, last);
+            if !matches!(fold, Fold::Space | Fold::Remove) {
+                newlines = 0;
+            }
+            match fold {
                 Fold::Space => {
-                    if !prev_space {
-                        out.push(b' ');
-                        prev_space = true;
+                    if prev != Prev::Space {
+                        out.push(' ');
+                        prev = Prev::Space;
                     }
                 }
                 Fold::Remove => {}
-                Fold::One(f) => {
-                    push_char(&mut out, f as u32);
-                    prev_space = false;
-                }
-                Fold::Str(s) => {
-                    out.extend_from_slice(s.as_bytes());
-                    prev_space = false;
-                }
-                Fold::Lower => {
-                    for l in c.to_lowercase() {
-                        push_char(&mut out, l as u32);
-                    }
-                    prev_space = false;
-                }
+                Fold::One(f) => self.emit(&mut out, &mut prev, &mut delta, start, std::iter::once(f)),
+                Fold::Str(s) => self.emit(&mut out, &mut prev, &mut delta, start, s.chars()),
+                Fold::Lower => self.emit(&mut out, &mut prev, &mut delta, start, c.to_lowercase()),
             }
             self.sync(&mut delta, out.len(), i);
         }
-        // Every push above wrote whole UTF-8 sequences of valid scalar values.
-        self.text = String::from_utf8(out).unwrap_or_else(|e| {
-            String::from_utf8_lossy(e.as_bytes()).into_owned()
-        });
+        self.text = out;
+    }
+
+    fn emit(
+        &mut self,
+        out: &mut String,
+        prev: &mut Prev,
+        delta: &mut isize,
+        orig: usize,
+        chars: impl Iterator<Item = char>,
+    ) {
+        for c in chars {
+            if is_word(c) {
+                let digit = c.is_ascii_digit();
+                if prev.needs_space_before(digit) {
+                    out.push(' ');
+                    self.sync(delta, out.len(), orig);
+                }
+                *prev = if digit { Prev::Digit } else { Prev::Word };
+            } else {
+                *prev = prev.after_punct(c);
+            }
+            out.push(c);
+        }
+    }
+
+    /// The folded offset of original offset `o` (a character boundary of
+    /// the original), rounded to the start of the folded unit it falls in.
+    pub(crate) fn to_folded(&self, o: usize) -> usize {
+        let k = self.breaks.partition_point(|&(_, bo)| bo <= o);
+        let (fo, bo) = self.breaks[k.saturating_sub(1)];
+        let next_fo = self.breaks.get(k).map_or(usize::MAX, |b| b.0);
+        (fo + (o - bo)).min(next_fo).min(self.text.len())
     }
 
     #[inline]
@@ -133,11 +198,37 @@ impl Folded {
     }
 }
 
-#[inline]
-fn push_char(out: &mut Vec<u8>, cp: u32) {
-    let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
-    let mut buf = [0u8; 4];
-    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+/// What the folded text ended with, for the word-start spacing rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prev {
+    Space,
+    Word,
+    Digit,
+    /// `-` or `'` right after a word character: joins two words.
+    Joiner,
+    /// `.` or `,` right after a digit: joins two digits.
+    DigitJoiner,
+    Other,
+}
+
+impl Prev {
+    #[inline]
+    fn needs_space_before(self, digit: bool) -> bool {
+        match self {
+            Prev::Space | Prev::Word | Prev::Digit | Prev::Joiner => false,
+            Prev::DigitJoiner => !digit,
+            Prev::Other => true,
+        }
+    }
+
+    #[inline]
+    fn after_punct(self, c: char) -> Prev {
+        match (c, self) {
+            ('-' | '\'', Prev::Word | Prev::Digit) => Prev::Joiner,
+            ('.' | ',', Prev::Digit) => Prev::DigitJoiner,
+            _ => Prev::Other,
+        }
+    }
 }
 
 enum Fold {
@@ -163,6 +254,8 @@ fn fold_char(c: char, prev: Option<u8>) -> Fold {
             }
         }
         c if c.is_whitespace() => Fold::Space,
+        // punctuation and symbols without case: no table lookup
+        '\u{00A1}'..='\u{00BF}' | '\u{2013}'..='\u{205F}' | '\u{20A0}'..='\u{20CF}' => Fold::One(c),
         '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => fold_latin(c),
         _ => Fold::Lower,
     }
@@ -198,14 +291,18 @@ fn fold_latin(c: char) -> Fold {
 pub(crate) fn is_word(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
+    } else if matches!(c, '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{04FF}') {
+        true // Cyrillic letters, without the table lookup
     } else {
         c.is_alphanumeric()
     }
 }
 
-/// Folds a lexicon pattern fragment (no offset map needed).
+/// Folds a lexicon pattern fragment (no offset map, no leading space).
 pub(crate) fn fold_str(s: &str) -> String {
-    Folded::new(s).text
+    let mut t = Folded::new(s).text;
+    t.remove(0);
+    t
 }
 
 #[cfg(test)]
@@ -229,6 +326,12 @@ mod tests {
             ("Ǆ", "ǆ"),
             ("ПО-ВИДИМОМУ", "по-видимому"),
             ("Ѐ", "ѐ"),
+            ("«не»", "« не»"),
+            ("talks.probably", "talks. probably"),
+            ("(probably", "( probably"),
+            ("3.5 1,000", "3.5 1,000"),
+            ("x—y", "x— y"),
+            ("по-видимому don't", "по-видимому don't"),
         ];
         for (input, want) in cases {
             assert_eq!(fold_str(input), *want, "{input:?}");
@@ -239,7 +342,7 @@ mod tests {
     fn offsets_map_back() {
         let text = "A  Naïve\u{00A0}plan — Всё";
         let f = Folded::new(text);
-        assert_eq!(f.text, "a naive plan — все");
+        assert_eq!(f.text, " a naive plan — все");
         let start = f.text.find("naive").expect("present");
         let o = f.to_original(start);
         let e = f.to_original(start + 5);

@@ -192,8 +192,12 @@ pub(crate) struct LangLexicon {
     pub(crate) lang: Lang,
     pub(crate) automaton: AhoCorasick,
     /// For each automaton pattern: the `(entry, alternative)` pairs keyed
-    /// by it.
+    /// by it or by a key that is a prefix of it.
     pub(crate) keys: Vec<Vec<(u32, u16)>>,
+    /// Automaton of the group terms, searched on demand by filters.
+    pub(crate) term_automaton: AhoCorasick,
+    /// Like `keys`, for `term_automaton`.
+    pub(crate) term_keys: Vec<Vec<(u32, u16)>>,
     pub(crate) entries: Vec<Entry>,
     pub(crate) groups: Vec<String>,
     pub(crate) negation_window: usize,
@@ -687,9 +691,10 @@ impl ParsedLang {
             }
         };
         let mut entries = Vec::with_capacity(self.entries.len());
-        let mut key_index: HashMap<String, usize> = HashMap::new();
-        let mut key_texts: Vec<String> = Vec::new();
-        let mut keys: Vec<Vec<(u32, u16)>> = Vec::new();
+        // Main automaton: cues, latent entries, negators, contrast words,
+        // blockers. Group terms get their own, searched only on demand.
+        let mut main = KeySet::default();
+        let mut terms = KeySet::default();
         for (ei, e) in self.entries.into_iter().enumerate() {
             let kind = match &e.kind {
                 RawKind::Kind(k) => *k,
@@ -699,14 +704,14 @@ impl ParsedLang {
             };
             if let Some(super::pattern::Elem::Words(alts)) = e.pattern.elems.first() {
                 for (ai, a) in alts.iter().enumerate() {
-                    let k = *key_index.entry(a.text.clone()).or_insert_with(|| {
-                        key_texts.push(a.text.clone());
-                        keys.push(Vec::new());
-                        key_texts.len() - 1
-                    });
-                    if !keys[k].contains(&(ei as u32, ai as u16)) {
-                        keys[k].push((ei as u32, ai as u16));
-                    }
+                    // Non-glued keys carry the space before the word start, so
+                    // the automaton only reports word starts.
+                    let set = if matches!(kind, Kind::Term(_)) {
+                        &mut terms
+                    } else {
+                        &mut main
+                    };
+                    set.add(e.pattern.key(a), ei as u32, ai as u16);
                 }
             }
             let opts = Opts {
@@ -730,19 +735,11 @@ impl ParsedLang {
                 line: e.line,
             });
         }
-        let kind = if key_texts.len() <= DFA_MAX_KEYS {
-            AhoCorasickKind::DFA
-        } else {
-            AhoCorasickKind::ContiguousNFA
-        };
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(kind))
-            .build(&key_texts)
-            .map_err(|e| LexiconError::Build {
-                file: self.files.first().cloned().unwrap_or_default(),
-                reason: e.to_string(),
-            })?;
+        let file = self.files.first().cloned().unwrap_or_default();
+        let automaton = main.build(&file, MatchKind::LeftmostLongest)?;
+        let term_automaton = terms.build(&file, MatchKind::Standard)?;
+        let keys = main.prefix_closed();
+        let term_keys = terms.entries;
         let mut counts: Vec<(Category, usize)> = Vec::new();
         let mut rules = 0;
         for e in &entries {
@@ -766,7 +763,8 @@ impl ParsedLang {
             .collect();
         srcs.sort_by(|a, b| a.name.cmp(&b.name));
         let memory_bytes = automaton.memory_usage()
-            + keys.iter().map(|k| 24 + k.capacity() * 8).sum::<usize>()
+            + term_automaton.memory_usage()
+            + keys.iter().chain(&term_keys).map(|k| 24 + k.capacity() * 8).sum::<usize>()
             + entries
                 .iter()
                 .map(|e| {
@@ -801,12 +799,75 @@ impl ParsedLang {
             lang,
             automaton,
             keys,
+            term_automaton,
+            term_keys,
             entries,
             groups,
             negation_window: self.negation_window.unwrap_or(DEFAULT_NEGATION_WINDOW),
             files: self.files,
             info,
         })
+    }
+}
+
+/// Distinct automaton keys and the `(entry, alternative)` pairs of each.
+#[derive(Default)]
+struct KeySet {
+    index: HashMap<String, usize>,
+    texts: Vec<String>,
+    entries: Vec<Vec<(u32, u16)>>,
+}
+
+impl KeySet {
+    fn add(&mut self, key: String, entry: u32, alt: u16) {
+        let k = match self.index.get(&key) {
+            Some(&k) => k,
+            None => {
+                self.index.insert(key.clone(), self.texts.len());
+                self.texts.push(key);
+                self.entries.push(Vec::new());
+                self.texts.len() - 1
+            }
+        };
+        if !self.entries[k].contains(&(entry, alt)) {
+            self.entries[k].push((entry, alt));
+        }
+    }
+
+    /// For each key, its pairs plus those of every other key that is a
+    /// prefix of it: the keys that occur at the same position as a
+    /// leftmost-longest match.
+    fn prefix_closed(&self) -> Vec<Vec<(u32, u16)>> {
+        let mut out = self.entries.clone();
+        for (k, text) in self.texts.iter().enumerate() {
+            for (i, _) in text.char_indices().skip(1) {
+                if let Some(&j) = self.index.get(&text[..i]) {
+                    let extra = self.entries[j].clone();
+                    for pair in extra {
+                        if !out[k].contains(&pair) {
+                            out[k].push(pair);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn build(&self, file: &str, match_kind: MatchKind) -> Result<AhoCorasick, LexiconError> {
+        let kind = if self.texts.len() <= DFA_MAX_KEYS {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        };
+        AhoCorasick::builder()
+            .match_kind(match_kind)
+            .kind(Some(kind))
+            .build(&self.texts)
+            .map_err(|e| LexiconError::Build {
+                file: file.to_owned(),
+                reason: e.to_string(),
+            })
     }
 }
 

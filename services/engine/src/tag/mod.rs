@@ -131,11 +131,25 @@ pub const QUOTATION_FACTOR: f64 = 0.5;
 ///   `n` the number of sentences, so longer texts need proportionally more
 ///   cues (between a sum and a mean; comparable across documents).
 pub fn tag(text: &str, sentences: &[Sentence], lang: Lang, lexicons: &Lexicons) -> Tagged {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<(fold::Folded, engine::Scratch, Vec<Span>)> =
+            std::cell::RefCell::default();
+    }
     let mut cues = Vec::new();
     if let Some(lex) = lexicons.lang(lang) {
-        let folded = fold::Folded::new(text);
-        let spans: Vec<Span> = sentences.iter().map(|s| s.span).collect();
-        engine::run(lex, text, &folded, &spans, &mut cues, None);
+        SCRATCH.with(|scratch| {
+            let mut guard = scratch.borrow_mut();
+            let (folded, raws, spans) = &mut *guard;
+            folded.refold(text);
+            spans.clear();
+            spans.extend(sentences.iter().map(|s| s.span));
+            engine::run(lex, text, folded, spans, raws, &mut cues, None);
+            // Do not keep a huge buffer alive after a huge text.
+            if folded.text.capacity() > 1 << 22 {
+                *folded = fold::Folded::default();
+                *raws = engine::Scratch::default();
+            }
+        });
         if sentences.is_empty() {
             for c in &mut cues {
                 c.sentence_index = 0;
@@ -157,7 +171,7 @@ fn score(cues: Vec<Cue>, n_sentences: usize) -> Tagged {
         }
         doc[k] += w;
     }
-    let squash = |x: f64| 1.0 - (-x).exp();
+    let squash = |x: f64| if x == 0.0 { 0.0 } else { 1.0 - (-x).exp() };
     let to_scores = |s: [f64; 3], n: f64| Scores {
         hedge: squash(s[0] / n),
         pessimism: squash(s[1] / n),
@@ -289,7 +303,7 @@ impl Lexicons {
         let spans: Vec<Span> = sentences.iter().map(|s| s.span).collect();
         let mut cues = Vec::new();
         let mut out = Vec::new();
-        engine::run(lex, text, &folded, &spans, &mut cues, Some(&mut out));
+        engine::run(lex, text, &folded, &spans, &mut engine::Scratch::default(), &mut cues, Some(&mut out));
         out
     }
 }
@@ -410,7 +424,7 @@ pub fn check(sources: &[LexiconSource]) -> CheckReport {
             let folded = fold::Folded::new(&sample);
             let mut cues = Vec::new();
             let mut ex = Vec::new();
-            engine::run(lex, &sample, &folded, &[], &mut cues, Some(&mut ex));
+            engine::run(lex, &sample, &folded, &[], &mut engine::Scratch::default(), &mut cues, Some(&mut ex));
             let own = ex.iter().find(|x| *x.entry_id == *e.id && x.span.start == 0);
             // Another entry of the same kind covering the whole sample makes
             // this one redundant even when this one wins the tie.

@@ -12,8 +12,10 @@
 //!   punctuation other than `. ! ? ; :` may sit in a gap;
 //! - `#num` — a number (a word starting with a digit).
 //!
-//! A leading `*` (`*n't`) drops the word-start boundary of the first
-//! element. Literal elements that follow each other must be separated by
+//! A pattern starts at a word start: in the folded text, right after a
+//! space (folding puts a space before every word that follows punctuation,
+//! except inside `don't`, `по-видимому`, `3.5`). A leading `*` (`*n't`)
+//! drops that condition. Literal elements that follow each other must be separated by
 //! exactly one space in the folded text (any whitespace run in the input).
 //! The first element must be literal, stem or alternatives: it is the
 //! Aho-Corasick key.
@@ -201,15 +203,40 @@ impl Pattern {
 
     /// The end of the shortest match whose first element's alternative `alt`
     /// was found by the automaton at `start..key_end` of `text`.
-    pub(crate) fn verify(&self, text: &str, alt: usize, start: usize, key_end: usize) -> Option<usize> {
+    /// The automaton key may be only a prefix of the alternative (its first
+    /// word); the rest is compared here.
+    #[inline]
+    pub(crate) fn verify(&self, text: &str, alt: usize, start: usize) -> Option<usize> {
         if !self.glued && !boundary_before(text, start) {
             return None;
         }
         let Elem::Words(alts) = &self.elems[0] else {
             return None;
         };
-        let end = word_end(text, key_end, alts.get(alt)?.stem)?;
+        let a = alts.get(alt)?;
+        if !text.as_bytes()[start..].starts_with(a.text.as_bytes()) {
+            return None;
+        }
+        let end = word_end(text, start + a.text.len(), a.stem)?;
         seq(&self.elems, 1, text, end, false)
+    }
+
+    /// The automaton key of alternative `alt` of the first element: its
+    /// first word (two when the first is shorter than three bytes), after a
+    /// space unless glued. Short keys keep the automaton small.
+    pub(crate) fn key(&self, alt: &Alt) -> String {
+        // Up to the first space at byte 3 or later: "i think", "no reason",
+        // "would be", "тупик" — short enough for a compact automaton, long
+        // enough not to fire on every "i" or "а".
+        let first = match alt.text.get(3..).and_then(|t| t.find(' ')) {
+            Some(i) => &alt.text[..3 + i],
+            None => alt.text.as_str(),
+        };
+        if self.glued {
+            first.to_owned()
+        } else {
+            format!(" {first}")
+        }
     }
 }
 
@@ -271,19 +298,15 @@ pub(crate) fn inflections(base: &str) -> Vec<String> {
 }
 
 #[inline]
-fn char_before(text: &str, i: usize) -> Option<char> {
-    text[..i].chars().next_back()
-}
-
-#[inline]
 fn char_at(text: &str, i: usize) -> Option<char> {
     text[i..].chars().next()
 }
 
-/// True when `i` starts a word: no word character right before it.
+/// True when `i` starts a word: right after a space (the folded text
+/// starts with one, and folding puts one before every word start).
 #[inline]
 pub(crate) fn boundary_before(text: &str, i: usize) -> bool {
-    !char_before(text, i).is_some_and(is_word)
+    i > 0 && text.as_bytes().get(i - 1) == Some(&b' ')
 }
 
 /// The end of a word element found up to `end`: for a stem, the end of the
@@ -399,14 +422,14 @@ mod tests {
 
     fn m(pat: &str, text: &str) -> Option<(usize, usize)> {
         let p = Pattern::parse(pat).expect("pattern parses");
-        let f = fold_str(text);
+        let f = super::super::fold::Folded::new(text).text;
         let Elem::Words(alts) = &p.elems[0] else {
             panic!("first element")
         };
         let mut best: Option<(usize, usize)> = None;
         for (ai, a) in alts.iter().enumerate() {
             for (s, _) in f.match_indices(a.text.as_str()) {
-                if let Some(e) = p.verify(&f, ai, s, s + a.text.len()) {
+                if let Some(e) = p.verify(&f, ai, s) {
                     if best.is_none_or(|b| (s, e) < b) {
                         best = Some((s, e));
                     }
@@ -440,7 +463,7 @@ mod tests {
             ("наивно [0-2] ожидать", "наивно было бы ожидать", Some("наивно было бы ожидать")),
         ];
         for (pat, text, want) in cases {
-            let f = fold_str(text);
+            let f = super::super::fold::Folded::new(text).text;
             let got = m(pat, text).map(|(s, e)| f[s..e].to_owned());
             assert_eq!(got.as_deref(), *want, "{pat:?} on {text:?}");
         }
