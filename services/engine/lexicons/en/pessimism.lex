@@ -9,7 +9,7 @@ pessimism en.p.would_be_naive 1.5 would be [0-3] (naive|unrealistic|foolish|prem
 pessimism en.p.wishful     1.0  wishful thinking
 pessimism en.p.unrealistic 1.0  (unrealistic|illusory|illusion|illusions|pipe dream)
 pessimism en.p.too_early   0.8  too early to (expect|speak of|talk of|talk about|hope for|celebrate)
-pessimism en.p.unlikely_outcome 1.2 (unlikely|little chance|no chance) to [0-4] (breakthrough*|progress|deal|agreement|results|peace|solution|settlement|compromise|ceasefire|truce|succeed|work|end|resolve)
+pessimism en.p.unlikely_outcome 1.2 (unlikely|little chance|no chance) to [0-4] (breakthrough*|progress|deal|agreement|results|peace|solution|settlement|compromise|ceasefire|truce|succeed|work|end|resolve|recovery|improvement|turnaround|rebound|relief|stability|resolution|success)
 pessimism en.p.outcome_unlikely 1.2 (breakthrough|progress|deal|agreement|settlement|compromise|solution|peace|ceasefire|truce) [0-3] (is|are|seems|looks|remains|appears) [0-1] (unlikely|improbable|elusive|remote)
 pessimism en.p.slim_chances 1.2 (slim|slender|remote|scant|dim|poor|bleak|faint|meagre|meager|minimal) (chance*|prospect*|hope*|odds|likelihood)
 pessimism en.p.chances_slim 1.2 (chance*|prospect*|hope*|odds|outlook|likelihood) [0-6] (is|are|look|looks|remain|remains|appear|appears|seem|seems|were|was) [0-1] (slim|slender|remote|dim|bleak|poor|minimal|negligible|grim|gloomy|dismal|faint|fading|uncertain)
