@@ -61,7 +61,8 @@ fn baseline_words() -> Vec<String> {
     for s in embedded_sources() {
         for line in s.text.lines() {
             let mut f = line.split_whitespace();
-            let (Some(kind), Some(_), Some(_), Some(first)) = (f.next(), f.next(), f.next(), f.next())
+            let (Some(kind), Some(_), Some(_), Some(first)) =
+                (f.next(), f.next(), f.next(), f.next())
             else {
                 continue;
             };
@@ -106,7 +107,10 @@ fn bench_tag(c: &mut Criterion) {
         .iter()
         .map(|d| tag(&d.text, &d.sentences, d.lang, &lex).cues.len())
         .sum();
-    eprintln!("cues in corpus: {cues}; baseline automaton: {} words", words.len());
+    eprintln!(
+        "cues in corpus: {cues}; baseline automaton: {} words",
+        words.len()
+    );
 
     let mut g = c.benchmark_group("tag_10MB");
     g.throughput(Throughput::Bytes(total as u64));
@@ -155,10 +159,14 @@ fn generated_lexicon(n: usize) -> LexiconSource {
         state ^= state << 17;
         state
     };
-    let syll = ["ka", "lo", "mi", "tes", "ran", "do", "vu", "pre", "sto", "ne", "gra", "il"];
+    let syll = [
+        "ka", "lo", "mi", "tes", "ran", "do", "vu", "pre", "sto", "ne", "gra", "il",
+    ];
     let mut word = |next: &mut dyn FnMut() -> u64| -> String {
         let k = 2 + (next() % 3) as usize;
-        (0..k).map(|_| syll[(next() % syll.len() as u64) as usize]).collect()
+        (0..k)
+            .map(|_| syll[(next() % syll.len() as u64) as usize])
+            .collect()
     };
     let mut text = String::from("@version 1\n@language en\n");
     let kinds = ["hedge", "pessimism", "booster"];
@@ -168,7 +176,12 @@ fn generated_lexicon(n: usize) -> LexiconSource {
             0 => word(&mut next),
             1 => format!("{}*", word(&mut next)),
             2 => format!("{} {}~", word(&mut next), word(&mut next)),
-            3 => format!("({}|{}) {}", word(&mut next), word(&mut next), word(&mut next)),
+            3 => format!(
+                "({}|{}) {}",
+                word(&mut next),
+                word(&mut next),
+                word(&mut next)
+            ),
             _ => format!("{} [0-2] {}", word(&mut next), word(&mut next)),
         };
         text.push_str(&format!("{kind} g.{i} 1 {pattern}\n"));
@@ -188,7 +201,10 @@ fn bench_compile(c: &mut Criterion) {
     });
     g.finish();
     let l = Lexicons::compile([generated]).expect("compiles");
-    eprintln!("generated 10k lexicon: {} bytes estimated heap", l.memory_bytes());
+    eprintln!(
+        "generated 10k lexicon: {} bytes estimated heap",
+        l.memory_bytes()
+    );
 }
 
 criterion_group!(benches, bench_tag, bench_compile);

@@ -69,7 +69,13 @@ pub(crate) fn raw_matches(lex: &LangLexicon, f: &str, out: &mut Vec<RawMatch>) {
 
 /// The group-term matches whose key lies in `f[a..b]` (verified against
 /// the whole of `f`), appended to `out`, sorted and deduplicated.
-pub(crate) fn term_matches(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec<RawMatch>) {
+pub(crate) fn term_matches(
+    lex: &LangLexicon,
+    f: &str,
+    a: usize,
+    b: usize,
+    out: &mut Vec<RawMatch>,
+) {
     let from = out.len();
     scan(&lex.term_automaton, &lex.term_keys, lex, f, a, b, out);
     out[from..].sort_unstable();
@@ -145,7 +151,7 @@ pub(crate) fn run(
     sentences: &[Span],
     scratch: &mut Scratch,
     cues: &mut Vec<Cue>,
-    mut explain: Option<&mut Vec<Explanation>>,
+    explain: Option<&mut Vec<Explanation>>,
 ) {
     let f = folded.text.as_str();
     let Scratch {
@@ -174,7 +180,11 @@ pub(crate) fn run(
         return;
     }
     let whole = [Span::new(0, text.len())];
-    let sentences = if sentences.is_empty() { &whole[..] } else { sentences };
+    let sentences = if sentences.is_empty() {
+        &whole[..]
+    } else {
+        sentences
+    };
 
     for r in raws {
         let e = &lex.entries[r.entry as usize];
@@ -253,14 +263,28 @@ pub(crate) fn run(
     let negators: &[RawMatch] = live_negators;
 
     // 3. filters, 4. negation
-    let sentence_of = |o: usize| sentences.partition_point(|s| s.end <= o).min(sentences.len() - 1);
+    let sentence_of = |o: usize| {
+        sentences
+            .partition_point(|s| s.end <= o)
+            .min(sentences.len() - 1)
+    };
     let mut term_orig: Option<(usize, Vec<(u16, usize)>)> = None;
     for c in cands.iter_mut() {
         if c.outcome.is_some() {
             continue;
         }
         let e = &lex.entries[c.raw.entry as usize];
-        if let Some(reason) = filter(lex, e, c.raw, text, folded, sentences, &sentence_of, term_starts, &mut term_orig) {
+        if let Some(reason) = filter(
+            lex,
+            e,
+            c.raw,
+            text,
+            folded,
+            sentences,
+            &sentence_of,
+            term_starts,
+            &mut term_orig,
+        ) {
             c.outcome = Some(Outcome::Filtered { reason });
             continue;
         }
@@ -268,7 +292,7 @@ pub(crate) fn run(
         let neg = k
             .checked_sub(1)
             .map(|i| negators[i])
-            .filter(|n| in_scope(f, n.end, c.raw.start, lex.negation_window, &contrasts));
+            .filter(|n| in_scope(f, n.end, c.raw.start, lex.negation_window, contrasts));
         match (neg, e.neg_action()) {
             (Some(n), NegAction::Drop) => {
                 c.outcome = Some(Outcome::NegatedAway {
@@ -292,7 +316,10 @@ pub(crate) fn run(
     order.extend((0..cands.len()).filter(|&i| cands[i].outcome.is_none()));
     order.sort_by(|&a, &b| {
         let (ca, cb) = (&cands[a], &cands[b]);
-        let (ea, eb) = (&lex.entries[ca.raw.entry as usize], &lex.entries[cb.raw.entry as usize]);
+        let (ea, eb) = (
+            &lex.entries[ca.raw.entry as usize],
+            &lex.entries[cb.raw.entry as usize],
+        );
         (cb.raw.end - cb.start)
             .cmp(&(ca.raw.end - ca.start))
             .then(eb.opts.prio.cmp(&ea.opts.prio))
@@ -350,7 +377,7 @@ pub(crate) fn run(
         (a.span.start, a.span.end, a.category).cmp(&(b.span.start, b.span.end, b.category))
     });
 
-    if let Some(out) = explain.as_deref_mut() {
+    if let Some(out) = explain {
         let mut ci = 0;
         for r in raws {
             let e = &lex.entries[r.entry as usize];
@@ -391,7 +418,10 @@ fn kind_name(lex: &LangLexicon, k: Kind) -> String {
         Kind::Negator => "negator".to_owned(),
         Kind::Contrast => "contrast".to_owned(),
         Kind::Block => "block".to_owned(),
-        Kind::Term(g) => format!("group:{}", lex.groups.get(usize::from(g)).map_or("?", String::as_str)),
+        Kind::Term(g) => format!(
+            "group:{}",
+            lex.groups.get(usize::from(g)).map_or("?", String::as_str)
+        ),
     }
 }
 
@@ -439,9 +469,20 @@ fn filter(
         }
     }
     for g in &o.not_after {
-        let p = r.start - f[..r.start].bytes().rev().take_while(|&b| b == b' ').count();
+        let p = r.start
+            - f[..r.start]
+                .bytes()
+                .rev()
+                .take_while(|&b| b == b' ')
+                .count();
         let hit = match g {
-            GroupRef::Num => p < r.start && f[..p].bytes().next_back().is_some_and(|b| b.is_ascii_digit()),
+            GroupRef::Num => {
+                p < r.start
+                    && f[..p]
+                        .bytes()
+                        .next_back()
+                        .is_some_and(|b| b.is_ascii_digit())
+            }
             GroupRef::Named(id) => {
                 terms_near_ends(lex, f, p.saturating_sub(TERM_WINDOW), p, window);
                 window.iter().any(|&(g, e)| g == *id && e == p)
@@ -465,7 +506,9 @@ fn filter(
         let terms: &[(u16, usize)] = term_orig.as_ref().map_or(&[], |(_, v)| v.as_slice());
         for g in &o.not_in_sentence {
             let hit = match g {
-                GroupRef::Num => text[sent.start..sent.end].bytes().any(|b| b.is_ascii_digit()),
+                GroupRef::Num => text[sent.start..sent.end]
+                    .bytes()
+                    .any(|b| b.is_ascii_digit()),
                 GroupRef::Named(id) => terms.iter().any(|&(tg, _)| tg == *id),
             };
             if hit {
@@ -485,10 +528,14 @@ fn terms_near(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec<(u16
     let mut found = Vec::new();
     term_matches(lex, f, a, b, &mut found);
     out.clear();
-    out.extend(found.iter().filter_map(|r| match lex.entries[r.entry as usize].kind {
-        Kind::Term(g) => Some((g, r.start)),
-        _ => None,
-    }));
+    out.extend(
+        found
+            .iter()
+            .filter_map(|r| match lex.entries[r.entry as usize].kind {
+                Kind::Term(g) => Some((g, r.start)),
+                _ => None,
+            }),
+    );
 }
 
 /// Group terms found in `f[a..b]`, as `(group, end)`.
@@ -496,10 +543,14 @@ fn terms_near_ends(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec
     let mut found = Vec::new();
     term_matches(lex, f, a, b, &mut found);
     out.clear();
-    out.extend(found.iter().filter_map(|r| match lex.entries[r.entry as usize].kind {
-        Kind::Term(g) => Some((g, r.end)),
-        _ => None,
-    }));
+    out.extend(
+        found
+            .iter()
+            .filter_map(|r| match lex.entries[r.entry as usize].kind {
+                Kind::Term(g) => Some((g, r.end)),
+                _ => None,
+            }),
+    );
 }
 
 fn group_label(lex: &LangLexicon, g: GroupRef) -> String {
@@ -544,7 +595,9 @@ fn in_scope(f: &str, from: usize, to: usize, window: usize, contrasts: &[usize])
             }
         } else {
             in_word = false;
-            if is_hard_stop(c) || matches!(c, ',' | '(' | ')' | '"' | '“' | '”' | '«' | '»' | '—' | '–') {
+            if is_hard_stop(c)
+                || matches!(c, ',' | '(' | ')' | '"' | '“' | '”' | '«' | '»' | '—' | '–')
+            {
                 return false;
             }
         }
@@ -553,7 +606,7 @@ fn in_scope(f: &str, from: usize, to: usize, window: usize, contrasts: &[usize])
         return false;
     }
     let k = contrasts.partition_point(|&s| s < from);
-    !contrasts.get(k).is_some_and(|&s| s < to)
+    contrasts.get(k).is_none_or(|&s| s >= to)
 }
 
 /// Byte ranges of direct quotations: “…”, „…“, «…», "…" (‘…’ is not

@@ -136,7 +136,9 @@ impl Folded {
                     }
                 }
                 Fold::Remove => {}
-                Fold::One(f) => self.emit(&mut out, &mut prev, &mut delta, start, std::iter::once(f)),
+                Fold::One(f) => {
+                    self.emit(&mut out, &mut prev, &mut delta, start, std::iter::once(f))
+                }
                 Fold::Str(s) => self.emit(&mut out, &mut prev, &mut delta, start, s.chars()),
                 Fold::Lower => self.emit(&mut out, &mut prev, &mut delta, start, c.to_lowercase()),
             }
@@ -348,7 +350,10 @@ mod tests {
         let e = f.to_original(start + 5);
         assert_eq!(&text[o..e], "Naïve");
         let s2 = f.text.find("все").expect("present");
-        assert_eq!(&text[f.to_original(s2)..f.to_original(s2 + "все".len())], "Всё");
+        assert_eq!(
+            &text[f.to_original(s2)..f.to_original(s2 + "все".len())],
+            "Всё"
+        );
     }
 
     proptest! {

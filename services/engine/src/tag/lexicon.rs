@@ -393,7 +393,8 @@ pub(crate) fn parse_all(sources: &[LexiconSource]) -> Result<Vec<ParsedLang>, Ve
                             continue;
                         }
                         if Lang::from_code(value) == Lang::Other {
-                            errors.push(err(ln, format!("unsupported language {value:?} (en, ru)")));
+                            errors
+                                .push(err(ln, format!("unsupported language {value:?} (en, ru)")));
                             bad_language = true;
                             continue;
                         }
@@ -422,7 +423,8 @@ pub(crate) fn parse_all(sources: &[LexiconSource]) -> Result<Vec<ParsedLang>, Ve
                             continue;
                         };
                         let Some((name, members)) = value.split_once(':') else {
-                            errors.push(err(ln, "expected @group NAME: pattern; pattern".to_owned()));
+                            errors
+                                .push(err(ln, "expected @group NAME: pattern; pattern".to_owned()));
                             continue;
                         };
                         let name = name.trim();
@@ -457,7 +459,10 @@ pub(crate) fn parse_all(sources: &[LexiconSource]) -> Result<Vec<ParsedLang>, Ve
                         };
                         match value.parse::<usize>() {
                             Ok(v) if v <= 12 => langs[li].negation_window = Some(v),
-                            _ => errors.push(err(ln, format!("@negation-window {value:?}: expected 0..=12"))),
+                            _ => errors.push(err(
+                                ln,
+                                format!("@negation-window {value:?}: expected 0..=12"),
+                            )),
                         }
                     }
                     other => errors.push(err(ln, format!("unknown directive @{other}"))),
@@ -540,8 +545,12 @@ pub(crate) fn parse_all(sources: &[LexiconSource]) -> Result<Vec<ParsedLang>, Ve
     } else {
         errors.sort_by(|a, b| match (a, b) {
             (
-                LexiconError::Parse { file: fa, line: la, .. },
-                LexiconError::Parse { file: fb, line: lb, .. },
+                LexiconError::Parse {
+                    file: fa, line: la, ..
+                },
+                LexiconError::Parse {
+                    file: fb, line: lb, ..
+                },
             ) => (fa, la).cmp(&(fb, lb)),
             _ => std::cmp::Ordering::Equal,
         });
@@ -630,9 +639,14 @@ fn parse_opts(body: &str) -> Result<RawOpts, String> {
         if item.is_empty() {
             continue;
         }
-        let (k, v) = item.split_once('=').map_or((item, ""), |(k, v)| (k.trim(), v.trim()));
+        let (k, v) = item
+            .split_once('=')
+            .map_or((item, ""), |(k, v)| (k.trim(), v.trim()));
         let list = || -> Vec<String> {
-            v.split('|').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+            v.split('|')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
         };
         match k {
             "neg" => {
@@ -663,7 +677,9 @@ fn parse_opts(body: &str) -> Result<RawOpts, String> {
                 o.blocks = Some(mask);
             }
             "prio" => {
-                o.prio = v.parse().map_err(|_| format!("prio={v:?} is not an integer"))?;
+                o.prio = v
+                    .parse()
+                    .map_err(|_| format!("prio={v:?} is not an integer"))?;
             }
             other => return Err(format!("unknown option {other:?}")),
         }
@@ -720,9 +736,10 @@ impl ParsedLang {
                 not_before: e.opts.not_before.iter().map(gref).collect(),
                 not_after: e.opts.not_after.iter().map(gref).collect(),
                 not_in_sentence: e.opts.not_in_sentence.iter().map(gref).collect(),
-                blocks: e.opts.blocks.unwrap_or(
-                    BLOCK_HEDGE | BLOCK_PESSIMISM | BLOCK_BOOSTER | BLOCK_LATENT,
-                ),
+                blocks: e
+                    .opts
+                    .blocks
+                    .unwrap_or(BLOCK_HEDGE | BLOCK_PESSIMISM | BLOCK_BOOSTER | BLOCK_LATENT),
                 prio: e.opts.prio,
             };
             entries.push(Entry {
@@ -764,7 +781,11 @@ impl ParsedLang {
         srcs.sort_by(|a, b| a.name.cmp(&b.name));
         let memory_bytes = automaton.memory_usage()
             + term_automaton.memory_usage()
-            + keys.iter().chain(&term_keys).map(|k| 24 + k.capacity() * 8).sum::<usize>()
+            + keys
+                .iter()
+                .chain(&term_keys)
+                .map(|k| 24 + k.capacity() * 8)
+                .sum::<usize>()
             + entries
                 .iter()
                 .map(|e| {

@@ -164,7 +164,11 @@ fn score(cues: Vec<Cue>, n_sentences: usize) -> Tagged {
     let mut doc = [0f64; 3];
     for cue in &cues {
         let k = cue.category as usize;
-        let q = if cue.in_quotation { QUOTATION_FACTOR } else { 1.0 };
+        let q = if cue.in_quotation {
+            QUOTATION_FACTOR
+        } else {
+            1.0
+        };
         let w = f64::from(cue.weight) * q;
         if let Some(s) = sums.get_mut(cue.sentence_index) {
             s[k] += w;
@@ -230,7 +234,11 @@ pub enum Outcome {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Outcome::Emitted { category, negated, span } => write!(
+            Outcome::Emitted {
+                category,
+                negated,
+                span,
+            } => write!(
                 f,
                 "emitted {}{} at {}..{}",
                 category.name(),
@@ -238,7 +246,9 @@ impl fmt::Display for Outcome {
                 span.start,
                 span.end
             ),
-            Outcome::Blocked { by, span } => write!(f, "blocked by {by} at {}..{}", span.start, span.end),
+            Outcome::Blocked { by, span } => {
+                write!(f, "blocked by {by} at {}..{}", span.start, span.end)
+            }
             Outcome::Filtered { reason } => write!(f, "filtered: {reason}"),
             Outcome::NegatedAway { by } => write!(f, "negated away by {by}"),
             Outcome::Unnegated => write!(f, "latent, no negator in scope"),
@@ -271,7 +281,13 @@ impl fmt::Display for Explanation {
         write!(
             f,
             "{}..{} {:?} {} [{}] ({}): {}",
-            self.span.start, self.span.end, self.matched, self.entry_id, self.kind, self.source, self.outcome
+            self.span.start,
+            self.span.end,
+            self.matched,
+            self.entry_id,
+            self.kind,
+            self.source,
+            self.outcome
         )
     }
 }
@@ -303,7 +319,15 @@ impl Lexicons {
         let spans: Vec<Span> = sentences.iter().map(|s| s.span).collect();
         let mut cues = Vec::new();
         let mut out = Vec::new();
-        engine::run(lex, text, &folded, &spans, &mut engine::Scratch::default(), &mut cues, Some(&mut out));
+        engine::run(
+            lex,
+            text,
+            &folded,
+            &spans,
+            &mut engine::Scratch::default(),
+            &mut cues,
+            Some(&mut out),
+        );
         out
     }
 }
@@ -345,7 +369,11 @@ impl fmt::Display for CheckIssue {
             IssueKind::Blocked => "blocked",
             IssueKind::NeverMatches => "never matches",
         };
-        write!(f, "{}:{}: {k}: {} {}", self.file, self.line, self.entry_id, self.message)
+        write!(
+            f,
+            "{}:{}: {k}: {} {}",
+            self.file, self.line, self.entry_id, self.message
+        )
     }
 }
 
@@ -411,7 +439,11 @@ pub fn check(sources: &[LexiconSource]) -> CheckReport {
                         first.id,
                         lex.files[first.file],
                         first.line,
-                        if first.kind == e.kind { "" } else { " with another kind" }
+                        if first.kind == e.kind {
+                            ""
+                        } else {
+                            " with another kind"
+                        }
                     ),
                 });
                 continue;
@@ -424,8 +456,18 @@ pub fn check(sources: &[LexiconSource]) -> CheckReport {
             let folded = fold::Folded::new(&sample);
             let mut cues = Vec::new();
             let mut ex = Vec::new();
-            engine::run(lex, &sample, &folded, &[], &mut engine::Scratch::default(), &mut cues, Some(&mut ex));
-            let own = ex.iter().find(|x| *x.entry_id == *e.id && x.span.start == 0);
+            engine::run(
+                lex,
+                &sample,
+                &folded,
+                &[],
+                &mut engine::Scratch::default(),
+                &mut cues,
+                Some(&mut ex),
+            );
+            let own = ex
+                .iter()
+                .find(|x| *x.entry_id == *e.id && x.span.start == 0);
             // Another entry of the same kind covering the whole sample makes
             // this one redundant even when this one wins the tie.
             let covering = own.and_then(|o| {
@@ -442,10 +484,26 @@ pub fn check(sources: &[LexiconSource]) -> CheckReport {
                 })
             });
             let (kind, message, by) = match (own.map(|x| &x.outcome), covering) {
-                (None, _) => (IssueKind::NeverMatches, format!("does not match its own sample {sample:?}"), None),
-                (Some(Outcome::Blocked { by, .. }), _) => (IssueKind::Blocked, format!("is blocked by {by} on {sample:?}"), Some(by.clone())),
-                (Some(Outcome::Overlapped { by }), _) => (IssueKind::Shadowed, format!("loses to {by} on {sample:?}"), Some(by.clone())),
-                (Some(_), Some(c)) => (IssueKind::Shadowed, format!("is covered by {} on {sample:?}", c.entry_id), Some(c.entry_id.clone())),
+                (None, _) => (
+                    IssueKind::NeverMatches,
+                    format!("does not match its own sample {sample:?}"),
+                    None,
+                ),
+                (Some(Outcome::Blocked { by, .. }), _) => (
+                    IssueKind::Blocked,
+                    format!("is blocked by {by} on {sample:?}"),
+                    Some(by.clone()),
+                ),
+                (Some(Outcome::Overlapped { by }), _) => (
+                    IssueKind::Shadowed,
+                    format!("loses to {by} on {sample:?}"),
+                    Some(by.clone()),
+                ),
+                (Some(_), Some(c)) => (
+                    IssueKind::Shadowed,
+                    format!("is covered by {} on {sample:?}", c.entry_id),
+                    Some(c.entry_id.clone()),
+                ),
                 (Some(_), None) => continue,
             };
             let by_src = |id: &str| {
@@ -542,18 +600,30 @@ fn check_tagged(text: &str, sentences: &[Sentence], t: &Tagged) {
     let mut prev = (0, 0);
     for c in &t.cues {
         assert!(c.span.start < c.span.end, "non-empty cue");
-        assert!(text.get(c.span.start..c.span.end).is_some(), "cue on char boundaries");
+        assert!(
+            text.get(c.span.start..c.span.end).is_some(),
+            "cue on char boundaries"
+        );
         assert!((c.span.start, c.span.end) >= prev, "cues ordered");
         prev = (c.span.start, c.span.end);
         assert!(sentences.is_empty() || c.sentence_index < sentences.len());
     }
     for cat in [Category::Hedge, Category::Pessimism, Category::Booster] {
-        let spans: Vec<Span> = t.cues.iter().filter(|c| c.category == cat).map(|c| c.span).collect();
+        let spans: Vec<Span> = t
+            .cues
+            .iter()
+            .filter(|c| c.category == cat)
+            .map(|c| c.span)
+            .collect();
         for w in spans.windows(2) {
             assert!(w[0].end <= w[1].start, "same-category cues do not overlap");
         }
     }
-    for s in t.sentence_scores.iter().chain(std::iter::once(&t.document_scores)) {
+    for s in t
+        .sentence_scores
+        .iter()
+        .chain(std::iter::once(&t.document_scores))
+    {
         for v in [s.hedge, s.pessimism, s.booster] {
             assert!((0.0..1.0).contains(&v), "score in [0, 1)");
         }

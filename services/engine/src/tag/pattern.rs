@@ -429,10 +429,10 @@ mod tests {
         let mut best: Option<(usize, usize)> = None;
         for (ai, a) in alts.iter().enumerate() {
             for (s, _) in f.match_indices(a.text.as_str()) {
-                if let Some(e) = p.verify(&f, ai, s) {
-                    if best.is_none_or(|b| (s, e) < b) {
-                        best = Some((s, e));
-                    }
+                if let Some(e) = p.verify(&f, ai, s)
+                    && best.is_none_or(|b| (s, e) < b)
+                {
+                    best = Some((s, e));
                 }
             }
         }
@@ -451,16 +451,36 @@ mod tests {
             ("seem~", "it seemingly", None),
             ("believe~", "widely believed", Some("believed")),
             ("imply~", "this implies", Some("implies")),
-            ("would be [0-3] naive to expect", "would be, frankly, naive to expect", Some("would be, frankly, naive to expect")),
-            ("would be [0-1] naive to expect", "would be very frankly naive to expect", None),
-            ("would be [0-3] naive to expect", "would be. naive to expect", None),
-            ("(little|no) reason for optimism", "no reason for optimism", Some("no reason for optimism")),
+            (
+                "would be [0-3] naive to expect",
+                "would be, frankly, naive to expect",
+                Some("would be, frankly, naive to expect"),
+            ),
+            (
+                "would be [0-1] naive to expect",
+                "would be very frankly naive to expect",
+                None,
+            ),
+            (
+                "would be [0-3] naive to expect",
+                "would be. naive to expect",
+                None,
+            ),
+            (
+                "(little|no) reason for optimism",
+                "no reason for optimism",
+                Some("no reason for optimism"),
+            ),
             ("in may #num", "in may 9", Some("in may 9")),
             ("in may #num", "in may nine", None),
             ("*n't", "don't", Some("n't")),
             ("no reason", "no  reason", Some("no reason")),
             ("no reason", "no, reason", None),
-            ("наивно [0-2] ожидать", "наивно было бы ожидать", Some("наивно было бы ожидать")),
+            (
+                "наивно [0-2] ожидать",
+                "наивно было бы ожидать",
+                Some("наивно было бы ожидать"),
+            ),
         ];
         for (pat, text, want) in cases {
             let f = super::super::fold::Folded::new(text).text;
@@ -471,14 +491,27 @@ mod tests {
 
     #[test]
     fn bad_patterns_rejected() {
-        for p in ["", "[2] x", "x [2]", "x [3-1] y", "(a|b", "x [9] y", "#num x", "a [1] [2] b", "(a||b)"] {
+        for p in [
+            "",
+            "[2] x",
+            "x [2]",
+            "x [3-1] y",
+            "(a|b",
+            "x [9] y",
+            "#num x",
+            "a [1] [2] b",
+            "(a||b)",
+        ] {
             assert!(Pattern::parse(p).is_err(), "{p:?}");
         }
     }
 
     #[test]
     fn inflection_forms() {
-        assert_eq!(inflections("suggest"), ["suggest", "suggests", "suggested", "suggesting"]);
+        assert_eq!(
+            inflections("suggest"),
+            ["suggest", "suggests", "suggested", "suggesting"]
+        );
         assert_eq!(inflections("hope"), ["hope", "hopes", "hoped", "hoping"]);
     }
 }

@@ -27,82 +27,347 @@ const P: Category = Category::Pessimism;
 const B: Category = Category::Booster;
 
 /// One row: phenomenon, language, text, expected cues (all categories).
-type Row = (&'static str, Lang, &'static str, &'static [(Category, &'static str)]);
+type Row = (
+    &'static str,
+    Lang,
+    &'static str,
+    &'static [(Category, &'static str)],
+);
 
 const TABLE: &[Row] = &[
     // literal, stem, inflection
-    ("literal", Lang::En, "Talks will probably resume.", &[(H, "probably")]),
-    ("word boundary", Lang::En, "Improbably, the vote passed.", &[]),
-    ("stem ru", Lang::Ru, "Стороны оказались в тупике.", &[(P, "тупике")]),
-    ("stem ru adj", Lang::Ru, "Это тупиковая ситуация.", &[(P, "тупиковая")]),
-    ("stem word start", Lang::Ru, "Наступил вступительный этап.", &[]),
-    ("inflection -ed", Lang::En, "The talks stalled in May.", &[(P, "stalled")]),
-    ("inflection -s", Lang::En, "The truce seems fragile.", &[(H, "seems")]),
+    (
+        "literal",
+        Lang::En,
+        "Talks will probably resume.",
+        &[(H, "probably")],
+    ),
+    (
+        "word boundary",
+        Lang::En,
+        "Improbably, the vote passed.",
+        &[],
+    ),
+    (
+        "stem ru",
+        Lang::Ru,
+        "Стороны оказались в тупике.",
+        &[(P, "тупике")],
+    ),
+    (
+        "stem ru adj",
+        Lang::Ru,
+        "Это тупиковая ситуация.",
+        &[(P, "тупиковая")],
+    ),
+    (
+        "stem word start",
+        Lang::Ru,
+        "Наступил вступительный этап.",
+        &[],
+    ),
+    (
+        "inflection -ed",
+        Lang::En,
+        "The talks stalled in May.",
+        &[(P, "stalled")],
+    ),
+    (
+        "inflection -s",
+        Lang::En,
+        "The truce seems fragile.",
+        &[(H, "seems")],
+    ),
     // gaps
-    ("gap", Lang::En, "It would be, frankly, naive to expect change.", &[(P, "would be, frankly, naive to")]),
-    ("gap too long", Lang::En, "It would be one two three four naive.", &[]),
-    ("gap ru", Lang::Ru, "Наивно было бы ожидать прорыва.", &[(P, "Наивно было бы ожидать")]),
-    ("gap stops at period", Lang::En, "It would be. Naive to expect.", &[(P, "Naive to expect")]),
+    (
+        "gap",
+        Lang::En,
+        "It would be, frankly, naive to expect change.",
+        &[(P, "would be, frankly, naive to")],
+    ),
+    (
+        "gap too long",
+        Lang::En,
+        "It would be one two three four naive.",
+        &[],
+    ),
+    (
+        "gap ru",
+        Lang::Ru,
+        "Наивно было бы ожидать прорыва.",
+        &[(P, "Наивно было бы ожидать")],
+    ),
+    (
+        "gap stops at period",
+        Lang::En,
+        "It would be. Naive to expect.",
+        &[(P, "Naive to expect")],
+    ),
     // surface noise
-    ("case", Lang::En, "TALKS WILL PROBABLY RESUME.", &[(H, "PROBABLY")]),
-    ("diacritics", Lang::En, "It is naïve to expect a deal.", &[(P, "naïve to expect")]),
+    (
+        "case",
+        Lang::En,
+        "TALKS WILL PROBABLY RESUME.",
+        &[(H, "PROBABLY")],
+    ),
+    (
+        "diacritics",
+        Lang::En,
+        "It is naïve to expect a deal.",
+        &[(P, "naïve to expect")],
+    ),
     ("yo", Lang::Ru, "Процесс зашёл в тупик.", &[(P, "тупик")]),
-    ("apostrophe", Lang::En, "They won’t rule out strikes.", &[(H, "won’t rule out")]),
-    ("nbsp", Lang::En, "There is little\u{00A0}reason for optimism.", &[(P, "little\u{00A0}reason for optimism")]),
-    ("thin space", Lang::En, "little\u{2009}reason for optimism", &[(P, "little\u{2009}reason for optimism")]),
-    ("line break", Lang::En, "little reason for\n  optimism", &[(P, "little reason for\n  optimism")]),
-    ("hyphen variant", Lang::En, "They hit a dead\u{2011}end.", &[(P, "dead\u{2011}end")]),
-    ("hyphen ru", Lang::Ru, "Он, ПО\u{2010}ВИДИМОМУ, прав.", &[(H, "ПО\u{2010}ВИДИМОМУ")]),
-    ("soft hyphen", Lang::En, "The talks are dead\u{00AD}locked.", &[(P, "dead\u{00AD}locked")]),
+    (
+        "apostrophe",
+        Lang::En,
+        "They won’t rule out strikes.",
+        &[(H, "won’t rule out")],
+    ),
+    (
+        "nbsp",
+        Lang::En,
+        "There is little\u{00A0}reason for optimism.",
+        &[(P, "little\u{00A0}reason for optimism")],
+    ),
+    (
+        "thin space",
+        Lang::En,
+        "little\u{2009}reason for optimism",
+        &[(P, "little\u{2009}reason for optimism")],
+    ),
+    (
+        "line break",
+        Lang::En,
+        "little reason for\n  optimism",
+        &[(P, "little reason for\n  optimism")],
+    ),
+    (
+        "hyphen variant",
+        Lang::En,
+        "They hit a dead\u{2011}end.",
+        &[(P, "dead\u{2011}end")],
+    ),
+    (
+        "hyphen ru",
+        Lang::Ru,
+        "Он, ПО\u{2010}ВИДИМОМУ, прав.",
+        &[(H, "ПО\u{2010}ВИДИМОМУ")],
+    ),
+    (
+        "soft hyphen",
+        Lang::En,
+        "The talks are dead\u{00AD}locked.",
+        &[(P, "dead\u{00AD}locked")],
+    ),
     // negation and scope
-    ("no reason for optimism", Lang::En, "There is no reason for optimism.", &[(P, "no reason for optimism")]),
-    ("no reason for pessimism", Lang::En, "There is no reason for pessimism.", &[]),
-    ("not impossible", Lang::En, "A deal is not impossible.", &[(H, "not impossible")]),
-    ("no doubt", Lang::En, "There is no doubt about it.", &[(B, "no doubt")]),
-    ("no reason to doubt", Lang::En, "There is no reason to doubt it.", &[(B, "no reason to doubt")]),
+    (
+        "no reason for optimism",
+        Lang::En,
+        "There is no reason for optimism.",
+        &[(P, "no reason for optimism")],
+    ),
+    (
+        "no reason for pessimism",
+        Lang::En,
+        "There is no reason for pessimism.",
+        &[],
+    ),
+    (
+        "not impossible",
+        Lang::En,
+        "A deal is not impossible.",
+        &[(H, "not impossible")],
+    ),
+    (
+        "no doubt",
+        Lang::En,
+        "There is no doubt about it.",
+        &[(B, "no doubt")],
+    ),
+    (
+        "no reason to doubt",
+        Lang::En,
+        "There is no reason to doubt it.",
+        &[(B, "no reason to doubt")],
+    ),
     ("not pessimistic", Lang::En, "He is not pessimistic.", &[]),
-    ("far from hopeless", Lang::En, "It is far from hopeless.", &[]),
-    ("negated hope", Lang::En, "There is little hope of a deal.", &[(P, "little hope")]),
-    ("scope ends at comma", Lang::En, "No, optimism is growing.", &[]),
-    ("scope ends at but", Lang::En, "Not now but optimism is growing.", &[]),
-    ("scope window", Lang::En, "No one in the capital city expressed optimism.", &[]),
-    ("not only blocks negation", Lang::En, "Not only optimism is growing.", &[]),
-    ("negated booster", Lang::En, "It is not clearly a win.", &[(H, "not clearly")]),
-    ("ru net osnovaniy", Lang::Ru, "Оснований для оптимизма нет.", &[(P, "Оснований для оптимизма нет")]),
-    ("ru pessimism negated", Lang::Ru, "Поводов для пессимизма нет.", &[]),
-    ("ru ne isklyucheno", Lang::Ru, "Не исключено, что он уйдет.", &[(H, "Не исключено")]),
-    ("ru net somneniy", Lang::Ru, "Нет сомнений, что он прав.", &[(B, "Нет сомнений")]),
-    ("ru scope ends at no", Lang::Ru, "Не сейчас, но оптимизм растет.", &[]),
+    (
+        "far from hopeless",
+        Lang::En,
+        "It is far from hopeless.",
+        &[],
+    ),
+    (
+        "negated hope",
+        Lang::En,
+        "There is little hope of a deal.",
+        &[(P, "little hope")],
+    ),
+    (
+        "scope ends at comma",
+        Lang::En,
+        "No, optimism is growing.",
+        &[],
+    ),
+    (
+        "scope ends at but",
+        Lang::En,
+        "Not now but optimism is growing.",
+        &[],
+    ),
+    (
+        "scope window",
+        Lang::En,
+        "No one in the capital city expressed optimism.",
+        &[],
+    ),
+    (
+        "not only blocks negation",
+        Lang::En,
+        "Not only optimism is growing.",
+        &[],
+    ),
+    (
+        "negated booster",
+        Lang::En,
+        "It is not clearly a win.",
+        &[(H, "not clearly")],
+    ),
+    (
+        "ru net osnovaniy",
+        Lang::Ru,
+        "Оснований для оптимизма нет.",
+        &[(P, "Оснований для оптимизма нет")],
+    ),
+    (
+        "ru pessimism negated",
+        Lang::Ru,
+        "Поводов для пессимизма нет.",
+        &[],
+    ),
+    (
+        "ru ne isklyucheno",
+        Lang::Ru,
+        "Не исключено, что он уйдет.",
+        &[(H, "Не исключено")],
+    ),
+    (
+        "ru net somneniy",
+        Lang::Ru,
+        "Нет сомнений, что он прав.",
+        &[(B, "Нет сомнений")],
+    ),
+    (
+        "ru scope ends at no",
+        Lang::Ru,
+        "Не сейчас, но оптимизм растет.",
+        &[],
+    ),
     // homographs
     ("May month", Lang::En, "Elections are due on May 9.", &[]),
     ("May name", Lang::En, "Theresa May spoke.", &[]),
-    ("May title case", Lang::En, "The report by May was leaked.", &[]),
-    ("May sentence start", Lang::En, "May the talks succeed.", &[(H, "May")]),
+    (
+        "May title case",
+        Lang::En,
+        "The report by May was leaked.",
+        &[],
+    ),
+    (
+        "May sentence start",
+        Lang::En,
+        "May the talks succeed.",
+        &[(H, "May")],
+    ),
     ("MAY dateline", Lang::En, "MAY 9 - Troops paraded.", &[]),
     ("may modal", Lang::En, "Prices may rise.", &[(H, "may")]),
     ("might noun", Lang::En, "Its military might grew.", &[]),
-    ("might modal", Lang::En, "Prices might rise.", &[(H, "might")]),
+    (
+        "might modal",
+        Lang::En,
+        "Prices might rise.",
+        &[(H, "might")],
+    ),
     ("can ability", Lang::En, "The army can deploy quickly.", &[]),
-    ("could past", Lang::En, "Last year they could travel freely.", &[]),
-    ("could past ago", Lang::En, "Years ago they could travel.", &[]),
-    ("could epistemic", Lang::En, "The crisis could spread.", &[(H, "could")]),
+    (
+        "could past",
+        Lang::En,
+        "Last year they could travel freely.",
+        &[],
+    ),
+    (
+        "could past ago",
+        Lang::En,
+        "Years ago they could travel.",
+        &[],
+    ),
+    (
+        "could epistemic",
+        Lang::En,
+        "The crisis could spread.",
+        &[(H, "could")],
+    ),
     ("could not", Lang::En, "He could not attend.", &[]),
     ("about number", Lang::En, "About 300 people came.", &[]),
     ("around number", Lang::En, "Around 40 states signed.", &[]),
     ("if", Lang::En, "If talks fail, war follows.", &[]),
     ("whether", Lang::En, "Whether talks fail is open.", &[]),
-    ("possible idiom", Lang::En, "Leave as soon as possible.", &[]),
+    (
+        "possible idiom",
+        Lang::En,
+        "Leave as soon as possible.",
+        &[],
+    ),
     // overlaps across categories
-    ("overlap", Lang::En, "Talks are unlikely to produce a breakthrough.", &[(H, "unlikely"), (P, "unlikely to produce a breakthrough")]),
-    ("overlap ru", Lang::Ru, "Вряд ли удастся договориться.", &[(H, "Вряд ли"), (P, "Вряд ли удастся")]),
+    (
+        "overlap",
+        Lang::En,
+        "Talks are unlikely to produce a breakthrough.",
+        &[(H, "unlikely"), (P, "unlikely to produce a breakthrough")],
+    ),
+    (
+        "overlap ru",
+        Lang::Ru,
+        "Вряд ли удастся договориться.",
+        &[(H, "Вряд ли"), (P, "Вряд ли удастся")],
+    ),
     // belief
-    ("first person", Lang::En, "I think it will pass.", &[(H, "I think")]),
-    ("third person", Lang::En, "Moscow believes it will pass.", &[]),
-    ("impersonal", Lang::En, "It is believed that he fled.", &[(H, "It is believed")]),
-    ("ru first person", Lang::Ru, "Я думаю, он прав.", &[(H, "думаю")]),
-    ("ru third person", Lang::Ru, "Аналитики полагают, что он прав.", &[]),
+    (
+        "first person",
+        Lang::En,
+        "I think it will pass.",
+        &[(H, "I think")],
+    ),
+    (
+        "third person",
+        Lang::En,
+        "Moscow believes it will pass.",
+        &[],
+    ),
+    (
+        "impersonal",
+        Lang::En,
+        "It is believed that he fled.",
+        &[(H, "It is believed")],
+    ),
+    (
+        "ru first person",
+        Lang::Ru,
+        "Я думаю, он прав.",
+        &[(H, "думаю")],
+    ),
+    (
+        "ru third person",
+        Lang::Ru,
+        "Аналитики полагают, что он прав.",
+        &[],
+    ),
     // plain negative facts
-    ("negative fact", Lang::En, "Ten people died in the crash.", &[]),
+    (
+        "negative fact",
+        Lang::En,
+        "Ten people died in the crash.",
+        &[],
+    ),
     ("would", Lang::En, "He said he would come.", &[]),
 ];
 
@@ -111,9 +376,12 @@ fn phenomena_table() {
     let mut failures = Vec::new();
     for (name, lang, text, want) in TABLE {
         let got = cues_of(text, *lang, lex());
-        let want: Vec<(Category, String)> = want.iter().map(|(c, s)| (*c, (*s).to_owned())).collect();
+        let want: Vec<(Category, String)> =
+            want.iter().map(|(c, s)| (*c, (*s).to_owned())).collect();
         if got != want {
-            failures.push(format!("{name}: {text:?}\n   got  {got:?}\n   want {want:?}"));
+            failures.push(format!(
+                "{name}: {text:?}\n   got  {got:?}\n   want {want:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -122,11 +390,31 @@ fn phenomena_table() {
 #[test]
 fn quotation_flag() {
     let cases: &[(&str, Lang, &[bool])] = &[
-        ("“It would be naive to expect progress,” he said.", Lang::En, &[true]),
-        ("\"It is probably over,\" he said. It probably is.", Lang::En, &[true, false]),
-        ("«Переговоры зашли в тупик», — сказал он. Тупик очевиден.", Lang::Ru, &[true, false]),
-        ("„Вероятно“, — ответил он. Вероятно.", Lang::Ru, &[true, false]),
-        ("“Unclosed quote probably\n\nParagraph probably.", Lang::En, &[true, false]),
+        (
+            "“It would be naive to expect progress,” he said.",
+            Lang::En,
+            &[true],
+        ),
+        (
+            "\"It is probably over,\" he said. It probably is.",
+            Lang::En,
+            &[true, false],
+        ),
+        (
+            "«Переговоры зашли в тупик», — сказал он. Тупик очевиден.",
+            Lang::Ru,
+            &[true, false],
+        ),
+        (
+            "„Вероятно“, — ответил он. Вероятно.",
+            Lang::Ru,
+            &[true, false],
+        ),
+        (
+            "“Unclosed quote probably\n\nParagraph probably.",
+            Lang::En,
+            &[true, false],
+        ),
     ];
     for (text, lang, want) in cases {
         let t = tag(text, &segment(text, *lang), *lang, lex());
@@ -154,8 +442,12 @@ fn scores_rank_and_follow_formula() {
     // quoted cues count half
     let q = "\"It is a stalemate,\" he said.";
     let plain = "It is a stalemate, he said.";
-    let sq = tag(q, &segment(q, Lang::En), Lang::En, lex()).document_scores.pessimism;
-    let sp = tag(plain, &segment(plain, Lang::En), Lang::En, lex()).document_scores.pessimism;
+    let sq = tag(q, &segment(q, Lang::En), Lang::En, lex())
+        .document_scores
+        .pessimism;
+    let sp = tag(plain, &segment(plain, Lang::En), Lang::En, lex())
+        .document_scores
+        .pessimism;
     assert!(sq < sp && sq > 0.0);
 }
 
@@ -178,31 +470,63 @@ fn lexicons_are_send_and_sync() {
 #[test]
 fn broken_files_are_rejected_with_file_line_reason() {
     let cases: &[(&str, &str)] = &[
-        ("@version 1\n@language en\nhedge\tx\tabc\tprobably\n", "x.lex:3: weight \"abc\" is not a number in 0..=10"),
-        ("@version 1\n@language en\n\nhedgy x 1 probably\n", "x.lex:4: unknown kind \"hedgy\" (hedge, pessimism, booster, latent, negator, contrast, block)"),
-        ("@version 1\n@language en\nhedge x 1 would be [9] naive\n", "x.lex:3: bad gap [9]: need m <= n <= 8"),
-        ("@version 1\n@language en\nhedge x 1 (a|b\n", "x.lex:3: unclosed '(' in pattern \"(a|b\""),
-        ("@version 1\n@language en\nhedge x 1 may {not-before=nope}\n", "x.lex:3: unknown group \"nope\""),
-        ("@version 1\n@language en\nhedge x 1 may {frobnicate}\n", "x.lex:3: unknown option \"frobnicate\""),
-        ("@version 1\n@language en\nhedge x 1 a\nhedge x 1 b\n", "x.lex:4: duplicate id x (first at x.lex:3)"),
+        (
+            "@version 1\n@language en\nhedge\tx\tabc\tprobably\n",
+            "x.lex:3: weight \"abc\" is not a number in 0..=10",
+        ),
+        (
+            "@version 1\n@language en\n\nhedgy x 1 probably\n",
+            "x.lex:4: unknown kind \"hedgy\" (hedge, pessimism, booster, latent, negator, contrast, block)",
+        ),
+        (
+            "@version 1\n@language en\nhedge x 1 would be [9] naive\n",
+            "x.lex:3: bad gap [9]: need m <= n <= 8",
+        ),
+        (
+            "@version 1\n@language en\nhedge x 1 (a|b\n",
+            "x.lex:3: unclosed '(' in pattern \"(a|b\"",
+        ),
+        (
+            "@version 1\n@language en\nhedge x 1 may {not-before=nope}\n",
+            "x.lex:3: unknown group \"nope\"",
+        ),
+        (
+            "@version 1\n@language en\nhedge x 1 may {frobnicate}\n",
+            "x.lex:3: unknown option \"frobnicate\"",
+        ),
+        (
+            "@version 1\n@language en\nhedge x 1 a\nhedge x 1 b\n",
+            "x.lex:4: duplicate id x (first at x.lex:3)",
+        ),
         ("@version 1\nhedge x 1 a\n", "x.lex:1: missing @language"),
         ("@language en\nhedge x 1 a\n", "x.lex:1: missing @version"),
-        ("@version 1\n@language fr\n", "x.lex:2: unsupported language \"fr\" (en, ru)"),
-        ("@version 1\n@language en\n@colour red\n", "x.lex:3: unknown directive @colour"),
+        (
+            "@version 1\n@language fr\n",
+            "x.lex:2: unsupported language \"fr\" (en, ru)",
+        ),
+        (
+            "@version 1\n@language en\n@colour red\n",
+            "x.lex:3: unknown directive @colour",
+        ),
     ];
     for (text, want) in cases {
         let e = Lexicons::compile([LexiconSource::new("x.lex", *text)]).expect_err(text);
         assert_eq!(e.to_string(), *want);
     }
     assert_eq!(
-        Lexicons::compile(Vec::<LexiconSource>::new()).expect_err("empty").to_string(),
+        Lexicons::compile(Vec::<LexiconSource>::new())
+            .expect_err("empty")
+            .to_string(),
         "no lexicon sources"
     );
 }
 
 #[test]
 fn check_reports_all_errors_duplicates_and_shadowing() {
-    let bad = [LexiconSource::new("a.lex", "@version 1\n@language en\nhedge a 1 (x\nhedge b z y\n")];
+    let bad = [LexiconSource::new(
+        "a.lex",
+        "@version 1\n@language en\nhedge a 1 (x\nhedge b z y\n",
+    )];
     let r = check(&bad);
     assert!(!r.is_ok());
     let msgs: Vec<String> = r.errors.iter().map(ToString::to_string).collect();
@@ -210,15 +534,37 @@ fn check_reports_all_errors_duplicates_and_shadowing() {
     assert!(msgs[0].starts_with("a.lex:3:") && msgs[1].starts_with("a.lex:4:"));
 
     let src = [
-        LexiconSource::new("h.lex", "@version 1\n@language en\nhedge h.prob 1 probably\nhedge h.prob2 1 probably\nhedge h.stem 1 probabl*\nhedge h.may 1 may\n"),
-        LexiconSource::new("r.lex", "@version 1\n@language en\nblock r.blk - may day {blocks=hedge}\nhedge h.mayday 1 may day\n"),
+        LexiconSource::new(
+            "h.lex",
+            "@version 1\n@language en\nhedge h.prob 1 probably\nhedge h.prob2 1 probably\nhedge h.stem 1 probabl*\nhedge h.may 1 may\n",
+        ),
+        LexiconSource::new(
+            "r.lex",
+            "@version 1\n@language en\nblock r.blk - may day {blocks=hedge}\nhedge h.mayday 1 may day\n",
+        ),
     ];
     let r = check(&src);
     assert!(r.is_ok(), "{:?}", r.errors);
     let got: Vec<String> = r.issues.iter().map(ToString::to_string).collect();
-    assert!(got.iter().any(|m| m.starts_with("h.lex:4: duplicate: h.prob2 has the same pattern as h.prob (h.lex:3)")), "{got:?}");
-    assert!(got.iter().any(|m| m.starts_with("h.lex:3: shadowed: h.prob is covered by h.stem") && m.ends_with("(h.lex:5)")), "{got:?}");
-    assert!(got.iter().any(|m| m.starts_with("r.lex:4: blocked: h.mayday is blocked by r.blk") && m.ends_with("(r.lex:3)")), "{got:?}");
+    assert!(
+        got.iter().any(|m| m
+            .starts_with("h.lex:4: duplicate: h.prob2 has the same pattern as h.prob (h.lex:3)")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(
+            |m| m.starts_with("h.lex:3: shadowed: h.prob is covered by h.stem")
+                && m.ends_with("(h.lex:5)")
+        ),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(
+            |m| m.starts_with("r.lex:4: blocked: h.mayday is blocked by r.blk")
+                && m.ends_with("(r.lex:3)")
+        ),
+        "{got:?}"
+    );
     assert!(r.version.is_some());
 }
 
@@ -235,13 +581,28 @@ fn explain_says_why() {
     let ex = lex().explain("Theresa May met him in May. Prices may rise.", Lang::En);
     let may: Vec<&Explanation> = ex.iter().filter(|e| &*e.entry_id == "en.h.may").collect();
     assert_eq!(may.len(), 3);
-    assert!(matches!(&may[0].outcome, Outcome::Blocked { by, .. } if &**by == "en.blk.theresa_may"));
-    assert!(matches!(&may[1].outcome, Outcome::Filtered { .. }), "{}", may[1]);
-    assert!(matches!(&may[2].outcome, Outcome::Emitted { category: Category::Hedge, .. }));
+    assert!(
+        matches!(&may[0].outcome, Outcome::Blocked { by, .. } if &**by == "en.blk.theresa_may")
+    );
+    assert!(
+        matches!(&may[1].outcome, Outcome::Filtered { .. }),
+        "{}",
+        may[1]
+    );
+    assert!(matches!(
+        &may[2].outcome,
+        Outcome::Emitted {
+            category: Category::Hedge,
+            ..
+        }
+    ));
     assert!(may[2].source.starts_with("en/hedge.lex:"));
     let ex = lex().explain("There is no reason for pessimism.", Lang::En);
     assert!(ex.iter().any(|e| &*e.entry_id == "en.p.pessimism"
-        && matches!(&e.outcome, Outcome::Blocked { .. } | Outcome::NegatedAway { .. })));
+        && matches!(
+            &e.outcome,
+            Outcome::Blocked { .. } | Outcome::NegatedAway { .. }
+        )));
 }
 
 #[test]
@@ -319,7 +680,11 @@ fn reference(lex: &super::lexicon::LangLexicon, f: &str) -> Vec<RawMatch> {
     // where the next element may start after position ci
     let ctx = |ci: usize, after_gap: bool| -> Vec<usize> {
         if !after_gap {
-            return if chars.get(ci).map(|c| c.1) == Some(' ') { vec![ci + 1] } else { vec![] };
+            return if chars.get(ci).map(|c| c.1) == Some(' ') {
+                vec![ci + 1]
+            } else {
+                vec![]
+            };
         }
         let mut k = ci;
         while k < n && !is_w(k) {
@@ -382,12 +747,25 @@ fn reference(lex: &super::lexicon::LangLexicon, f: &str) -> Vec<RawMatch> {
     for ci in 0..n {
         for (ei, e) in lex.entries.iter().enumerate() {
             let p: &Pattern = &e.pattern;
-            if !p.glued && !(ci > 0 && chars[ci - 1].1 == ' ') {
+            let word_start = ci > 0 && chars[ci - 1].1 == ' ';
+            if !p.glued && !word_start {
                 continue;
             }
-            let all = ends(&p.elems, 0, ci, false, &|c, g| if c == ci && !g { vec![ci] } else { ctx(c, g) }, &word, &skip_word);
+            let all = ends(
+                &p.elems,
+                0,
+                ci,
+                false,
+                &|c, g| if c == ci && !g { vec![ci] } else { ctx(c, g) },
+                &word,
+                &skip_word,
+            );
             if let Some(min) = all.into_iter().min() {
-                out.push(RawMatch { start: pos_of(ci), entry: ei as u32, end: pos_of(min) });
+                out.push(RawMatch {
+                    start: pos_of(ci),
+                    entry: ei as u32,
+                    end: pos_of(min),
+                });
             }
         }
     }
@@ -424,18 +802,65 @@ block o - little reason {blocks=hedge}\n\
 
 fn words() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "probably", "probable", "PROBABLY", "improbably", "seem", "seems", "seemed", "seeming",
-        "would", "be", "naive", "naïve", "NAÏVE", "to", "expect", "expected", "hope", "hopes",
-        "no", "little", "reason", "for", "optimism", "don't", "don’t", "may", "May", "9", "3.5",
-        "a", "x", ",", ".", ";", "—", "\u{00A0}", "\n", "  ", "'", "ё", "é", "\u{0301}", "-",
-        "\u{00AD}", "ñ", "12a",
+        "probably",
+        "probable",
+        "PROBABLY",
+        "improbably",
+        "seem",
+        "seems",
+        "seemed",
+        "seeming",
+        "would",
+        "be",
+        "naive",
+        "naïve",
+        "NAÏVE",
+        "to",
+        "expect",
+        "expected",
+        "hope",
+        "hopes",
+        "no",
+        "little",
+        "reason",
+        "for",
+        "optimism",
+        "don't",
+        "don’t",
+        "may",
+        "May",
+        "9",
+        "3.5",
+        "a",
+        "x",
+        ",",
+        ".",
+        ";",
+        "—",
+        "\u{00A0}",
+        "\n",
+        "  ",
+        "'",
+        "ё",
+        "é",
+        "\u{0301}",
+        "-",
+        "\u{00AD}",
+        "ñ",
+        "12a",
     ])
     .prop_map(str::to_owned)
 }
 
 fn texts() -> impl Strategy<Value = String> {
-    prop::collection::vec((words(), prop::sample::select(vec![" ", "", ", ", "  ", "\n"])), 0..24)
-        .prop_map(|v| v.into_iter().map(|(w, s)| w + s).collect())
+    prop::collection::vec(
+        (
+            words(),
+            prop::sample::select(vec![" ", "", ", ", "  ", "\n"]),
+        ),
+        0..24,
+    )
+    .prop_map(|v| v.into_iter().map(|(w, s)| w + s).collect())
 }
 
 proptest! {
@@ -478,7 +903,8 @@ proptest! {
 #[test]
 fn reference_agrees_on_phrase_table() {
     // Deterministic sanity check of the reference itself.
-    let lexicons = Lexicons::compile([LexiconSource::new("p.lex", PROP_LEXICON)]).expect("compiles");
+    let lexicons =
+        Lexicons::compile([LexiconSource::new("p.lex", PROP_LEXICON)]).expect("compiles");
     let l = lexicons.lang(Lang::En).expect("en");
     let f = Folded::new("it would be, frankly, naive to expect probably").text;
     let r = reference(l, &f);
