@@ -2,7 +2,8 @@
 //! news corpus, against baselines measured in the same run: a bare
 //! Aho-Corasick overlapping scan of the raw text (no folding, no rules) over
 //! the lexicons' first words, and a plain byte copy + ASCII lowercase.
-//! Also: compiling a generated 10,000-entry lexicon, and the default one.
+//! Stages: folding alone, folding + automaton matching. Also: compiling a
+//! generated 10,000-entry lexicon, and the default one.
 //!
 //! Run: `cargo bench -p textstance-engine --bench tag`.
 
@@ -133,6 +134,24 @@ fn bench_tag(c: &mut Criterion) {
             let mut n = 0usize;
             for d in &docs {
                 n += ac.find_overlapping_iter(d.text.as_str()).count();
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("stage_fold_only", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for d in &docs {
+                n += Lexicons::fold_len(&d.text);
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("stage_fold_and_match", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for d in &docs {
+                n += lex.count_raw_matches(&d.text, d.lang);
             }
             black_box(n)
         })

@@ -14,7 +14,6 @@
 //! 5. per category, overlapping cues resolve to the longest (then higher
 //!    `prio`, higher weight, earlier entry).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::fold::{Folded, is_word};
@@ -42,27 +41,7 @@ pub(crate) fn raw_matches(lex: &LangLexicon, f: &str, out: &mut Vec<RawMatch>) {
     // keys occurring at that position are prefixes of the longest one, whose
     // pair list is prefix-closed. Equivalent to an overlapping search, but
     // the automaton runs its fast non-overlapping loop.
-    let mut p = 0;
-    while p < f.len() {
-        let Some(m) = lex.automaton.find(aho_corasick::Input::new(f).range(p..)) else {
-            break;
-        };
-        for &(ei, ai) in &lex.keys[m.pattern().as_usize()] {
-            let e = &lex.entries[ei as usize];
-            let start = m.start() + usize::from(!e.pattern.glued);
-            if let Some(end) = e.pattern.verify(f, usize::from(ai), start) {
-                out.push(RawMatch {
-                    start,
-                    entry: ei,
-                    end,
-                });
-            }
-        }
-        p = m.start() + 1;
-        while !f.is_char_boundary(p) {
-            p += 1;
-        }
-    }
+    scan(&lex.automaton, &lex.keys, lex, f, 0, f.len(), out);
     out.sort_unstable();
     out.dedup_by_key(|r| (r.start, r.entry));
 }
@@ -129,6 +108,8 @@ pub(crate) struct Scratch {
     cands: Vec<Cand>,
     order: Vec<usize>,
     emitted: Vec<usize>,
+    /// Accepted `(start, end, entry)` per category, sorted by start.
+    accepted: [Vec<(usize, usize, u32)>; 3],
 }
 
 /// A cue candidate going through the rules.
@@ -164,6 +145,7 @@ pub(crate) fn run(
         cands,
         order,
         emitted,
+        accepted,
     } = scratch;
     raw_matches(lex, f, raws);
     let raws: &[RawMatch] = raws;
@@ -327,25 +309,31 @@ pub(crate) fn run(
             .then(ca.raw.entry.cmp(&cb.raw.entry))
             .then(ca.start.cmp(&cb.start))
     });
-    let mut accepted: [BTreeMap<usize, (usize, u32)>; 3] = Default::default();
+    for a in accepted.iter_mut() {
+        a.clear();
+    }
 
     for &i in order.iter() {
         let c = &cands[i];
         let Some(cat) = c.category else { continue };
         let acc = &mut accepted[cat as usize];
         let (s, e) = (c.start, c.raw.end);
-        let clash = acc
-            .range(..e)
-            .next_back()
-            .filter(|(_, (pe, _))| *pe > s)
-            .map(|(_, (_, by))| *by);
+        // `acc` holds disjoint spans sorted by start: only the last one
+        // starting before `e` can overlap.
+        let k = acc.partition_point(|a| a.0 < e);
+        let clash = k
+            .checked_sub(1)
+            .map(|j| acc[j])
+            .filter(|a| a.1 > s)
+            .map(|a| a.2);
         if let Some(by) = clash {
             cands[i].outcome = Some(Outcome::Overlapped {
                 by: lex.entries[by as usize].id.clone(),
             });
             continue;
         }
-        acc.insert(s, (e, c.raw.entry));
+        let at = acc.partition_point(|a| a.0 < s);
+        acc.insert(at, (s, e, c.raw.entry));
         emitted.push(i);
     }
     if emitted.is_empty() && explain.is_none() {

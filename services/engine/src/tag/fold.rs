@@ -295,6 +295,8 @@ pub(crate) fn is_word(c: char) -> bool {
         c.is_ascii_alphanumeric()
     } else if matches!(c, '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{04FF}') {
         true // Cyrillic letters, without the table lookup
+    } else if matches!(c, '\u{2000}'..='\u{206F}' | '\u{00A0}'..='\u{00BF}') {
+        false // punctuation and spaces
     } else {
         c.is_alphanumeric()
     }

@@ -192,7 +192,7 @@ pub(crate) struct LangLexicon {
     pub(crate) lang: Lang,
     pub(crate) automaton: AhoCorasick,
     /// For each automaton pattern: the `(entry, alternative)` pairs keyed
-    /// by it or by a key that is a prefix of it.
+    /// by it.
     pub(crate) keys: Vec<Vec<(u32, u16)>>,
     /// Automaton of the group terms, searched on demand by filters.
     pub(crate) term_automaton: AhoCorasick,
@@ -753,9 +753,9 @@ impl ParsedLang {
             });
         }
         let file = self.files.first().cloned().unwrap_or_default();
-        let automaton = main.build(&file, MatchKind::LeftmostLongest)?;
+        let automaton = main.build(&file, MatchKind::Standard)?;
         let term_automaton = terms.build(&file, MatchKind::Standard)?;
-        let keys = main.prefix_closed();
+        let keys = main.entries;
         let term_keys = terms.entries;
         let mut counts: Vec<(Category, usize)> = Vec::new();
         let mut rules = 0;
@@ -855,33 +855,18 @@ impl KeySet {
         }
     }
 
-    /// For each key, its pairs plus those of every other key that is a
-    /// prefix of it: the keys that occur at the same position as a
-    /// leftmost-longest match.
-    fn prefix_closed(&self) -> Vec<Vec<(u32, u16)>> {
-        let mut out = self.entries.clone();
-        for (k, text) in self.texts.iter().enumerate() {
-            for (i, _) in text.char_indices().skip(1) {
-                if let Some(&j) = self.index.get(&text[..i]) {
-                    let extra = self.entries[j].clone();
-                    for pair in extra {
-                        if !out[k].contains(&pair) {
-                            out[k].push(pair);
-                        }
-                    }
-                }
-            }
-        }
-        out
-    }
-
     fn build(&self, file: &str, match_kind: MatchKind) -> Result<AhoCorasick, LexiconError> {
         let kind = if self.texts.len() <= DFA_MAX_KEYS {
             AhoCorasickKind::DFA
         } else {
             AhoCorasickKind::ContiguousNFA
         };
+        // No prefilter: every key starts with a space (or is a rare glued
+        // suffix), so a start-byte prefilter only adds restarts. Standard
+        // semantics with an overlapping search: no match is hidden by
+        // another (leftmost-longest would hide "no" under "no reason").
         AhoCorasick::builder()
+            .prefilter(false)
             .match_kind(match_kind)
             .kind(Some(kind))
             .build(&self.texts)

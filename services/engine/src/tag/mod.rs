@@ -629,3 +629,26 @@ fn check_tagged(text: &str, sentences: &[Sentence], t: &Tagged) {
         }
     }
 }
+
+impl Lexicons {
+    /// Folds `text` and returns the number of verified entry matches (before
+    /// blockers, filters and negation). For benches that split the cost of
+    /// [`tag`] into stages; not a stable API.
+    #[doc(hidden)]
+    pub fn count_raw_matches(&self, text: &str, lang: Lang) -> usize {
+        let Some(lex) = self.lang(lang) else {
+            return 0;
+        };
+        let folded = fold::Folded::new(text);
+        let mut raws = Vec::new();
+        engine::raw_matches(lex, &folded.text, &mut raws);
+        raws.len()
+    }
+
+    /// Folds `text` and returns the folded length. For benches; not a
+    /// stable API.
+    #[doc(hidden)]
+    pub fn fold_len(text: &str) -> usize {
+        fold::Folded::new(text).text.len()
+    }
+}
