@@ -37,8 +37,10 @@ hedge  en.h.looks_like     0.8  (look~|sound~) (like|likely|set to)
 # first-person and impersonal belief
 hedge  en.h.i_think        1.0  (i|we) (think|believe|suspect|guess|suppose|assume|presume|feel|doubt|expect|reckon)
 hedge  en.h.in_my_view     0.7  (in my view|in my opinion|in our view|as far as i know|to my knowledge|i'm not sure)
-hedge  en.h.it_is_believed 1.0  (it is|it's|it was) [0-1] (believed|thought|assumed|presumed|understood|expected|reported|said|rumoured|rumored|suspected|estimated)
-hedge  en.h.is_expected_to 0.9  (is|are|was|were|be|been) [0-1] (believed|thought|expected|said|reported|presumed|understood|alleged|rumoured|rumored|suspected|likely) to
+hedge  en.h.it_is_believed 1.0  (it is|it's|it was) (believed|thought|assumed|presumed|understood|expected|reported|said|rumoured|rumored|suspected|estimated)
+hedge  en.h.it_is_widely_believed 1.0 (it is|it's|it was) (widely|generally|now|also|still) (believed|thought|assumed|presumed|understood|expected|reported|said|rumoured|rumored|suspected|estimated)
+hedge  en.h.is_expected_to 0.9  (is|are|was|were|be|been) (believed|thought|expected|said|reported|presumed|understood|alleged|rumoured|rumored|suspected|likely) to
+hedge  en.h.is_widely_expected_to 0.9 (is|are|was|were|be|been) (widely|generally|now|also|still) (believed|thought|expected|said|reported|presumed|understood|alleged|rumoured|rumored|suspected|likely) to
 
 # litotes that keep a possibility open
 hedge  en.h.not_impossible 1.2  not [0-1] (impossible|inconceivable|unthinkable|out of the question|unlikely|excluded)

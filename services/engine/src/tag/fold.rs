@@ -65,7 +65,22 @@ impl Folded {
                         self.sync(&mut delta, out.len(), i - 1);
                     }
                     out.push(char::from(b.to_ascii_lowercase()));
-                    prev = if digit { Prev::Digit } else { Prev::Word };
+                    // Copy the rest of a run of lower-case letters and digits
+                    // in one go (most of English text).
+                    let run = bytes[i..]
+                        .iter()
+                        .take_while(|x| x.is_ascii_lowercase() || x.is_ascii_digit())
+                        .count();
+                    let last = if run > 0 { bytes[i + run - 1] } else { b };
+                    out.push_str(&text[i..i + run]);
+                    i += run;
+                    prev = if last.is_ascii_digit() {
+                        Prev::Digit
+                    } else {
+                        Prev::Word
+                    };
+                    newlines = 0;
+                    continue;
                 } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
                     if b == b'\n' {
                         newlines += 1;
@@ -115,6 +130,20 @@ impl Folded {
                 out.push(c);
                 newlines = 0;
                 i += 2;
+                if is_word(c) {
+                    // Copy the rest of a run of lower-case Cyrillic letters
+                    // (а..я without ё) in one go.
+                    let run = bytes[i..]
+                        .chunks_exact(2)
+                        .take_while(|p| {
+                            (p[0] == 0xD0 && (0xB0..=0xBF).contains(&p[1]))
+                                || (p[0] == 0xD1 && (0x80..=0x8F).contains(&p[1]))
+                        })
+                        .count()
+                        * 2;
+                    out.push_str(&text[i..i + run]);
+                    i += run;
+                }
                 continue;
             }
             let c = text[i..].chars().next().unwrap_or('\u{FFFD}');

@@ -727,7 +727,9 @@ impl ParsedLang {
                     } else {
                         &mut main
                     };
-                    set.add(e.pattern.key(a), ei as u32, ai as u16);
+                    for key in e.pattern.keys(a) {
+                        set.add(key, ei as u32, ai as u16);
+                    }
                 }
             }
             let opts = Opts {

@@ -221,21 +221,23 @@ impl Pattern {
         seq(&self.elems, 1, text, end, false)
     }
 
-    /// The automaton key of alternative `alt` of the first element: its
-    /// first word (two when the first is shorter than three bytes), after a
-    /// space unless glued. Short keys keep the automaton small.
-    pub(crate) fn key(&self, alt: &Alt) -> String {
-        // Up to the first space at byte 3 or later: "i think", "no reason",
-        // "would be", "тупик" — short enough for a compact automaton, long
-        // enough not to fire on every "i" or "а".
-        let first = match alt.text.get(3..).and_then(|t| t.find(' ')) {
-            Some(i) => &alt.text[..3 + i],
-            None => alt.text.as_str(),
-        };
-        if self.glued {
-            first.to_owned()
+    /// The automaton keys of alternative `alt` of the first element: its
+    /// text after a space (unless glued), and when it is a literal followed
+    /// directly by another word element, one key per alternative of that
+    /// element ("i think", "i believe" instead of "i"), so the automaton
+    /// does not fire on every common short word. A key is always a prefix of
+    /// every match it stands for; `verify` checks the whole pattern.
+    pub(crate) fn keys(&self, alt: &Alt) -> Vec<String> {
+        let base = if self.glued {
+            alt.text.clone()
         } else {
-            format!(" {first}")
+            format!(" {}", alt.text)
+        };
+        match self.elems.get(1) {
+            Some(Elem::Words(next)) if !alt.stem && next.len() <= 64 => {
+                next.iter().map(|n| format!("{base} {}", n.text)).collect()
+            }
+            _ => vec![base],
         }
     }
 }
