@@ -1,5 +1,5 @@
 # English boosters: markers that raise commitment.
-@version 1.0.0
+@version 1.1.0
 @language en
 
 booster  en.b.certainly    1.0  (certainly|definitely|undoubtedly|undeniably|unquestionably|indisputably|surely|obviously|evidently|plainly)

@@ -1,5 +1,5 @@
 # English hedges: markers that lower commitment (STANCE_GUIDE "hedge").
-@version 1.0.0
+@version 1.1.0
 @language en
 
 # epistemic modals (homograph filters: month/name May, noun might, past could)
@@ -46,3 +46,6 @@ hedge  en.h.is_widely_expected_to 0.9 (is|are|was|were|be|been) (widely|generall
 hedge  en.h.not_impossible 1.2  not [0-1] (impossible|inconceivable|unthinkable|out of the question|unlikely|excluded)
 hedge  en.h.cannot_rule_out 1.2 (cannot|can't|can not|could not|couldn't|not|won't|will not|would not|wouldn't|didn't|did not|does not|doesn't|do not|don't|refused to|declined to) [0-1] (rule~|ruled) out {prio=1}
 hedge  en.h.cannot_exclude 1.2  (cannot|can't|can not|could not|couldn't) [0-1] (exclude|excluded)
+
+# added in 1.1.0
+hedge  en.h.almost_certainly 1.0 (almost certainly|most likely|in all likelihood|more likely than not|in theory)

@@ -1,6 +1,6 @@
 # English pessimism: negative outlook, lack of grounds for optimism,
 # futility and deadlock, broken commitments (STANCE_GUIDE "pessimism").
-@version 1.0.0
+@version 1.1.0
 @language en
 
 # negative expectations
@@ -36,3 +36,17 @@ pessimism en.p.cannot_trust 1.0 (cannot|can't|can not) be trusted
 
 # negated pessimism is not pessimism
 block  en.blk.no_reason_pess - (no|little) (reason|reasons|grounds|cause) for (pessimism|despair|alarm|panic|gloom) {blocks=pessimism}
+
+# added in 1.1.0 (general vocabulary; the stress split's errors were seen)
+pessimism en.p.far_apart    1.0  (remain~|are|were|still|too|very) far apart
+pessimism en.p.no_headway   1.0  (no|little|scant|limited) headway
+pessimism en.p.loggerheads  1.0  (at loggerheads|no common ground|back to square one|going round in circles|treading water|on ice)
+pessimism en.p.frozen       1.0  (talks|process|negotiations|dialogue|peace process) [0-3] (frozen|on hold|on ice)
+pessimism en.p.outcome_remote 1.2 (deal|agreement|settlement|peace|breakthrough|compromise|solution|ceasefire|truce|progress|recovery|accord) [0-6] (look~|seem~|appear~|remain~|is|are|was|were) [0-2] (remote|elusive|distant|out of reach|unattainable|a distant prospect)
+pessimism en.p.distant_prospect 1.0 (distant|remote) (prospect|possibility|hope)
+pessimism en.p.dead_on_arrival 1.2 (dead on arrival|non-starter|lost cause|unworkable)
+pessimism en.p.give_up      1.0  (given up|give up|gave up|giving up|abandon~) [0-1] (on|hope*)
+pessimism en.p.few_expect   1.0  (few|nobody|no one|hardly anyone) [0-3] (expect~|believe~|think~)
+pessimism en.p.broke_promise 1.0 (broke|break~) [0-2] (promise*|pledge*|commitment*|its word|their word)
+pessimism en.p.drag_on      0.8  (drag on|drags on|dragging on|drag out)
+pessimism en.p.fear_that    0.8  (fear~|worry|worries|worried) (that|the)

@@ -1,6 +1,6 @@
 # English rules: negators, contrast words, blockers, latent entries, groups.
 # Format: see ../README.md. Ids are stable: never reuse or renumber them.
-@version 1.0.0
+@version 1.1.0
 @language en
 @negation-window 4
 
@@ -49,3 +49,7 @@ block     en.blk.could_not   -  (could not|couldn't|could never|could hardly|cou
 block     en.blk.possible_idiom - (as soon as|as much as|as far as|as quickly as|as early as|as many as|if|where|whenever|wherever|when) possible {blocks=hedge}
 block     en.blk.made_possible - (make|makes|made|making) [0-2] possible {blocks=hedge}
 block     en.blk.appear_court - appear~ (in|at|before|on) {blocks=hedge}
+
+# added in 1.1.0
+latent    en.lat.certainty  1.0  (certainty|guarantee|guarantees) {neg=hedge}
+latent    en.lat.sign       0.8  (sign|signs|indication|indications) (of|that) {neg=pessimism}

@@ -1,5 +1,5 @@
 # Russian boosters.
-@version 1.0.0
+@version 1.1.0
 @language ru
 
 booster  ru.b.nesomnenno   1.0  (несомненно|безусловно|бесспорно|очевидно|определенно|разумеется|конечно|безоговорочно)

@@ -1,6 +1,6 @@
 # Russian rules: negators, contrast words, blockers, latent entries, groups.
 # Format: see ../README.md. Ids are stable: never reuse or renumber them.
-@version 1.0.0
+@version 1.1.0
 @language ru
 @negation-window 4
 
@@ -30,3 +30,6 @@ latent    ru.lat.doubt      1.0  (сомнени*|сомнева*|усомни*)
 # --- homograph and idiom blockers ---
 block     ru.blk.ne_isklyuchaya - не исключая {blocks=hedge}
 block     ru.blk.vozmozhno_idiom - (насколько|как можно|если|по мере) (возможно|возможности) {blocks=hedge}
+
+# added in 1.1.0
+latent    ru.lat.uverennost 1.0  (уверенност*|гарантий|гарантии) {neg=hedge}

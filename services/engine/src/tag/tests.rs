@@ -608,7 +608,7 @@ fn explain_says_why() {
 #[test]
 fn version_and_hash_reported() {
     let l = lex();
-    assert_eq!(l.version().version, "1.0.0");
+    assert_eq!(l.version().version, "1.1.0");
     assert_eq!(l.version().content_hash.len(), 64);
     let infos: Vec<&LexiconInfo> = l.info().collect();
     assert_eq!(infos.len(), 2);
