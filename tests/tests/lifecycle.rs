@@ -243,9 +243,26 @@ fn engine_lexicons() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../services/engine/lexicons")
 }
 
+/// Copies the default lexicons flat into `dir` (`en/hedge.lex` becomes
+/// `en-hedge.lex`, as in the Kubernetes ConfigMap), with `@version` set.
 fn write_lexicons(dir: &Path, version: &str) {
-    for name in ["en.lex", "ru.lex"] {
-        let src = std::fs::read_to_string(engine_lexicons().join(name)).expect("engine lexicon");
+    let mut files = Vec::new();
+    for lang in ["en", "ru"] {
+        for entry in std::fs::read_dir(engine_lexicons().join(lang)).expect("engine lexicon dir") {
+            let path = entry.expect("dir entry").path();
+            if path.extension().is_some_and(|e| e == "lex") {
+                let file = path
+                    .file_name()
+                    .expect("file name")
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((path, format!("{lang}-{file}")));
+            }
+        }
+    }
+    assert!(files.len() >= 2, "default lexicon files found: {files:?}");
+    for (path, name) in files {
+        let src = std::fs::read_to_string(&path).expect("engine lexicon");
         let text: String = src
             .lines()
             .map(|l| {
@@ -346,7 +363,7 @@ async fn reload_under_load_loses_no_request_and_broken_files_keep_the_old_set() 
     );
 
     // A broken file is refused with file:line, and the old set stays.
-    let en = dir.join("en.lex");
+    let en = dir.join("en-hedge.lex");
     let mut text = std::fs::read_to_string(&en).expect("read");
     let broken_line = text.lines().count() + 1;
     text.push_str("this line is not a lexicon entry\n");
@@ -355,7 +372,7 @@ async fn reload_under_load_loses_no_request_and_broken_files_keep_the_old_set() 
     assert!(matches!(err, ReloadError::Compile(_)), "{err:?}");
     let msg = err.to_string();
     assert!(
-        msg.starts_with(&format!("en.lex:{broken_line}:")),
+        msg.starts_with(&format!("en-hedge.lex:{broken_line}:")),
         "message names file and line: {msg}"
     );
     assert_eq!(listed_version(&server).await, "7.0.0-b");

@@ -14,19 +14,33 @@ use crate::input::{self, Id, Parsed, Sources};
 use crate::model::{self, ErrorOut, InputRef};
 use crate::printer::{Format, Printer};
 
-/// Reads every `*.lex` file of `dir`, sorted by name.
+/// Reads every `*.lex` file under `dir` (subdirectories too, hidden entries
+/// skipped, as the server does), named by their path below `dir`, sorted.
 pub(crate) fn read_lexicon_dir(dir: &Path) -> anyhow::Result<Vec<LexiconSource>> {
     let mut sources = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read lexicon dir {}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot read lexicon dir {}", dir.display()))?;
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "lex") && path.is_file() {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            sources.push(LexiconSource { name, text });
+    let mut pending = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = pending.pop() {
+        let entries = std::fs::read_dir(&d)
+            .with_context(|| format!("cannot read lexicon dir {}", d.display()))?;
+        for entry in entries {
+            let entry =
+                entry.with_context(|| format!("cannot read lexicon dir {}", d.display()))?;
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() && depth < 3 {
+                pending.push((path, depth + 1));
+            } else if path.extension().is_some_and(|e| e == "lex") && path.is_file() {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .into_owned();
+                sources.push(LexiconSource { name, text });
+            }
         }
     }
     if sources.is_empty() {

@@ -130,7 +130,15 @@ fn jsonl_shapes_per_command() {
         ]
     );
     assert_eq!(tag["category"], "hedge");
-    assert_eq!(tag["text"], "probably");
+    assert_eq!(tag["text"], "may");
+    let tagged = lines(&out);
+    let texts: Vec<&str> = tagged[0]["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| t["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(texts, ["may", "probably"]);
     let out = run(&["normalize", "--jsonl"], &jsonl(&[("m", "Itâ€™s here.")]));
     let v = &lines(&out)[0];
     assert_eq!(v["text"], "It’s here.");
@@ -417,10 +425,14 @@ fn lexicon_dir_and_check() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-lex");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("tmp dir");
-    for e in std::fs::read_dir(&engine_lex).expect("engine lexicons") {
-        let e = e.expect("entry");
-        if e.path().extension().is_some_and(|x| x == "lex") {
-            std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+    // The defaults are laid out per language (en/hedge.lex, ...).
+    for lang in ["en", "ru"] {
+        std::fs::create_dir_all(dir.join(lang)).expect("lang dir");
+        for e in std::fs::read_dir(engine_lex.join(lang)).expect("engine lexicons") {
+            let e = e.expect("entry");
+            if e.path().extension().is_some_and(|x| x == "lex") {
+                std::fs::copy(e.path(), dir.join(lang).join(e.file_name())).expect("copy");
+            }
         }
     }
     let d = dir.to_string_lossy().into_owned();

@@ -197,29 +197,42 @@ impl LexiconStore {
     }
 }
 
-fn is_lexicon_file(path: &Path) -> bool {
-    let hidden = path
-        .file_name()
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
         .and_then(|n| n.to_str())
-        .is_none_or(|n| n.starts_with('.'));
-    !hidden && path.extension().is_some_and(|e| e == "lex") && path.is_file()
+        .is_none_or(|n| n.starts_with('.'))
 }
 
+/// Every `*.lex` file under `dir`, in subdirectories too (the defaults are
+/// laid out as `en/hedge.lex`), sorted. Hidden entries are skipped, which
+/// also skips a mounted ConfigMap's `..data` directory (its files appear
+/// again as top-level symlinks).
 fn lexicon_paths(dir: &Path) -> Result<Vec<PathBuf>, ReloadError> {
     let io = |source| ReloadError::Io {
         dir: dir.to_path_buf(),
         source,
     };
     let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if is_lexicon_file(&path) {
-            paths.push(path);
+    let mut pending = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = pending.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if is_hidden(&path) {
+                continue;
+            }
+            if path.is_dir() && depth < MAX_DEPTH {
+                pending.push((path, depth + 1));
+            } else if path.extension().is_some_and(|e| e == "lex") && path.is_file() {
+                paths.push(path);
+            }
         }
     }
     paths.sort();
     Ok(paths)
 }
+
+/// How deep below the lexicon directory files are looked for.
+const MAX_DEPTH: usize = 3;
 
 fn read_dir(dir: &Path) -> Result<Vec<LexiconSource>, ReloadError> {
     let paths = lexicon_paths(dir)?;
@@ -233,10 +246,12 @@ fn read_dir(dir: &Path) -> Result<Vec<LexiconSource>, ReloadError> {
                 dir: dir.to_path_buf(),
                 source,
             })?;
+            // Named by the path below `dir`, so errors read `en/hedge.lex:12: ...`.
             let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+                .strip_prefix(dir)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .into_owned();
             Ok(LexiconSource { name, text })
         })
         .collect()
