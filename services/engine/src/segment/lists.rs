@@ -22,6 +22,9 @@ pub(crate) enum AbbrevClass {
     Plain,
     /// Like `Plain`, with extra care for time zones and short openings.
     Time,
+    /// `Prefix` before a name ("St. Petersburg"), `Plain` after a
+    /// capitalized word or a number ("Main St.").
+    Street,
 }
 
 /// The lists of one language.
@@ -78,6 +81,7 @@ pub(crate) fn parse(
             "number" => AbbrevClass::Number,
             "plain" => AbbrevClass::Plain,
             "time" => AbbrevClass::Time,
+            "street" => AbbrevClass::Street,
             other => {
                 errors.push(ListError {
                     file: abbrev_name,

@@ -26,6 +26,14 @@ const QUOTE_WINDOW: usize = 1000;
 /// How far a TASS dateline may reach into its line.
 const DATELINE_WINDOW: usize = 160;
 
+/// Words a hard-wrapped line may end with but a headline does not.
+const HEADLINE_STOPWORDS: &[&str] = &[
+    "a", "an", "the", "and", "or", "but", "nor", "of", "to", "in", "on", "at", "by", "for", "from",
+    "with", "as", "that", "than", "into", "over", "under", "about", "after", "before", "is", "are",
+    "was", "were", "и", "или", "а", "но", "в", "во", "на", "с", "со", "к", "ко", "по", "из", "за",
+    "от", "до", "для", "о", "об", "у", "при", "что", "как", "не",
+];
+
 /// Bytes the sentence scan stops at.
 static INTERESTING: [bool; 256] = {
     let mut t = [false; 256];
@@ -139,6 +147,15 @@ impl Scanner<'_, '_> {
         }
         let last = self.text[start..end].trim_end();
         let multi_line = last.contains('\n');
+        if multi_line
+            && ends_sentence(last)
+            && let Some(nl) = find_byte(self.bytes, b'\n', start, end)
+            && self.headline_line(start, nl, start + last.len())
+        {
+            self.emit(start, nl, SentenceKind::Headline);
+            let rest = self.skip_ws(nl, end);
+            return self.run(rest, end, why);
+        }
         if !multi_line || ends_sentence(last) {
             let before = self.out.len();
             self.unit(start, start + last.len());
@@ -167,6 +184,43 @@ impl Scanner<'_, '_> {
                 line = nl + 1;
             }
         }
+    }
+
+    /// A headline above a single line break: the first line of a run, short,
+    /// without terminal punctuation, not ending in a function word, and
+    /// clearly shorter than the capitalized line below it (hard-wrapped
+    /// prose has lines of even length).
+    fn headline_line(&self, start: usize, nl: usize, end: usize) -> bool {
+        let line = self.text[start..nl].trim_end();
+        let chars = line.chars().count();
+        if chars > 100 || line.contains(['.', '!', '?', '…', ';']) {
+            return false;
+        }
+        if !line
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        {
+            return false;
+        }
+        if !line
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '"' | '»' | '”' | ')'))
+        {
+            return false;
+        }
+        let last_word = line.rsplit(char::is_whitespace).next().unwrap_or("");
+        if HEADLINE_STOPWORDS.contains(&lowercase(last_word).as_str()) {
+            return false;
+        }
+        let next = self.skip_ws(nl, end);
+        if !self.char_at(next).is_some_and(char::is_uppercase) {
+            return false;
+        }
+        let next_end = find_byte(self.bytes, b'\n', next, end).unwrap_or(end);
+        let next_chars = self.text[next..next_end].trim_end().chars().count();
+        next_chars * 2 >= chars * 3
     }
 
     /// Segments one unit `[a, b)`: `a` is not whitespace, single newlines
@@ -416,23 +470,32 @@ impl Scanner<'_, '_> {
         if last.is_ascii_digit() {
             return true;
         }
+        let mut chars = tok.chars();
+        if let (Some(c), None) = (chars.next(), chars.next())
+            && c.is_uppercase()
+        {
+            // An initial, except the English pronoun after a lower-case
+            // word: "you and I. Did you ...".
+            return self.lang == Lang::En
+                && c == 'I'
+                && self.prev_word_is(ts, seg, char::is_lowercase);
+        }
         let lower = lowercase(tok);
         let next_is_digit = self.char_at(n).is_some_and(|c| c.is_ascii_digit());
         match self.lists.class(&lower) {
             Some(AbbrevClass::Prefix) => return false,
+            Some(AbbrevClass::Street) => {
+                let after_name =
+                    self.prev_word_is(ts, seg, |c| c.is_uppercase() || c.is_ascii_digit());
+                return after_name && self.plain_ends(n, b, false);
+            }
             Some(AbbrevClass::Number) if next_is_digit => return false,
             Some(AbbrevClass::Number | AbbrevClass::Plain) => return self.plain_ends(n, b, false),
             Some(AbbrevClass::Time) => return self.time_ends(seg, ts, n, b),
             None => {}
         }
-        let mut chars = tok.chars();
-        if let (Some(c), None) = (chars.next(), chars.next()) {
-            if c.is_uppercase() {
-                // An initial, except the English pronoun after a lower-case
-                // word: "you and I. Did you ...".
-                return self.lang == Lang::En && c == 'I' && self.prev_word_lower(ts, seg);
-            }
-            return true;
+        if tok.chars().nth(1).is_none() {
+            return true; // a single lower-case letter or symbol
         }
         if is_dotted_acronym(tok) {
             // Russian "Л.Н." is a pair of initials; English "U.S." an acronym.
@@ -520,15 +583,16 @@ impl Scanner<'_, '_> {
         (i == seg).then_some(i)
     }
 
-    /// True when the word before `ts` starts with a lower-case letter.
-    fn prev_word_lower(&self, ts: usize, seg: usize) -> bool {
+    /// True when the word before `ts` starts with a character that passes
+    /// `test`.
+    fn prev_word_is(&self, ts: usize, seg: usize, test: impl Fn(char) -> bool) -> bool {
         let floor = self.ceil_boundary(seg.max(ts.saturating_sub(TOKEN_WINDOW)));
         let before = self.text[floor..ts].trim_end();
         before
             .rsplit(char::is_whitespace)
             .next()
             .and_then(|w| w.chars().next())
-            .is_some_and(char::is_lowercase)
+            .is_some_and(test)
     }
 
     /// "Tuesday.Mr." and "1,000.That": a period between a word and a
@@ -738,7 +802,10 @@ impl Scanner<'_, '_> {
         if !first.is_uppercase() {
             return None;
         }
-        let window = len.min(p + DATELINE_WINDOW);
+        let mut window = len.min(p + DATELINE_WINDOW);
+        while !self.text.is_char_boundary(window) {
+            window -= 1;
+        }
         let line_end = find_byte(bytes, b'\n', p, window).unwrap_or(window);
         let head = &self.text.get(p..line_end)?;
         // the first word is all caps (dots and hyphens allowed: "ST. PETERSBURG")
