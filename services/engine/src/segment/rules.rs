@@ -278,7 +278,7 @@ impl Scanner<'_, '_> {
                             }
                             Err(next) => i = next,
                         }
-                    } else if is_bullet(c) && j > seg && self.ws_before(j) {
+                    } else if is_bullet(c) && j > seg && j >= quote_until && self.ws_before(j) {
                         self.emit(seg, j, kind);
                         seg = j;
                         (i, kind, expected) = self.begin(seg, b, false, None);
