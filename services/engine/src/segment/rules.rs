@@ -246,7 +246,7 @@ impl Scanner<'_, '_> {
                 b'.' | b'!' | b'?' => match self.terminator(j, seg, b, quote_until) {
                     Ok(e) => {
                         self.emit(seg, e, kind);
-                        seg = self.skip_ws(e, b);
+                        seg = self.after_boundary(e, b);
                         if seg >= b {
                             return;
                         }
@@ -270,7 +270,7 @@ impl Scanner<'_, '_> {
                         match self.terminator(j, seg, b, quote_until) {
                             Ok(e) => {
                                 self.emit(seg, e, kind);
-                                seg = self.skip_ws(e, b);
+                                seg = self.after_boundary(e, b);
                                 if seg >= b {
                                     return;
                                 }
@@ -292,6 +292,19 @@ impl Scanner<'_, '_> {
         self.emit(seg, b, kind);
     }
 
+    /// Where the next segment starts after a boundary at `e`; a TASS
+    /// dateline there is emitted as a segment of its own.
+    fn after_boundary(&mut self, e: usize, b: usize) -> usize {
+        let seg = self.skip_ws(e, b);
+        if let Some(d) = self.dateline(seg)
+            && d <= b
+        {
+            self.emit(seg, d, SentenceKind::Dateline);
+            return self.skip_ws(d, b);
+        }
+        seg
+    }
+
     /// Starts a segment at `seg`: recognizes a list marker or bullet and
     /// returns where scanning resumes, the segment's kind and the next
     /// expected inline marker.
@@ -302,9 +315,10 @@ impl Scanner<'_, '_> {
         line_start: bool,
         expected: Option<Expected>,
     ) -> (usize, SentenceKind, Option<Expected>) {
-        let expected_here = expected.is_some_and(|m| m.pos == seg);
-        if (line_start || expected_here || is_bullet(self.char_at(seg)))
-            && let Some(m) = self.line_marker(seg, b)
+        // Enumerators and bullets start an item at any segment start; a dash
+        // or asterisk only at a line start.
+        if let Some(m) = self.line_marker(seg, b)
+            && (line_start || !m.dash)
         {
             let next = m
                 .next
@@ -421,7 +435,7 @@ impl Scanner<'_, '_> {
             return Ok(e);
         }
         // a lone '.' followed by whitespace and a possible sentence start
-        let chain = self.spaced_dots_back(j);
+        let chain = self.spaced_dots_back(j, seg);
         if chain >= 4 {
             return Ok(e);
         }
@@ -629,16 +643,17 @@ impl Scanner<'_, '_> {
             return false;
         }
         // URL or e-mail signs in the surrounding token
-        let lo = ts.saturating_sub(URL_WINDOW).max(seg);
-        let hi = (e + URL_WINDOW).min(self.bytes.len());
-        let mut a = ts;
-        while a > lo && !is_ws_byte(self.bytes[a - 1]) {
-            a -= 1;
-        }
-        let mut z = e;
-        while z < hi && !is_ws_byte(self.bytes[z]) {
-            z += 1;
-        }
+        let lo = self.ceil_boundary(ts.saturating_sub(URL_WINDOW).max(seg));
+        let hi = self.ceil_boundary((e + URL_WINDOW).min(self.bytes.len()));
+        let a = self.text[lo..ts]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(lo, |(i, c)| lo + i + c.len_utf8());
+        let z = self.text[e..hi]
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(hi, |(i, _)| e + i);
         if (a == lo && lo > seg) || z == hi && hi < self.bytes.len() {
             return false; // a very long token: treat as a URL
         }
@@ -655,11 +670,13 @@ impl Scanner<'_, '_> {
         if j == 0 || is_ws_byte(self.bytes[j - 1]) || self.bytes[j - 1] == b'.' {
             return false;
         }
-        let pat = b" . . .";
-        if self.bytes.get(e..e + pat.len()) != Some(pat) {
+        let pat = b". . .";
+        if !self.bytes.get(e).is_some_and(|&c| is_ws_byte(c))
+            || self.bytes.get(e + 1..e + 1 + pat.len()) != Some(pat)
+        {
             return false;
         }
-        let after = e + pat.len();
+        let after = e + 1 + pat.len();
         if after >= b || !is_ws_byte(self.bytes[after]) {
             return false;
         }
@@ -668,15 +685,19 @@ impl Scanner<'_, '_> {
     }
 
     /// Counts a chain of spaced periods ". . ." ending at `j`; bounded.
-    fn spaced_dots_back(&self, j: usize) -> usize {
+    fn spaced_dots_back(&self, j: usize, seg: usize) -> usize {
         let mut count = 1;
         let mut k = j;
-        while count < 16 && k >= 2 && self.bytes[k - 1] == b' ' && self.bytes[k - 2] == b'.' {
+        while count < 16
+            && k >= seg + 2
+            && is_ws_byte(self.bytes[k - 1])
+            && self.bytes[k - 2] == b'.'
+        {
             count += 1;
             k -= 2;
         }
         // "word. . . ." — the first period belongs to the word's sentence.
-        if count > 1 && k > 0 && !is_ws_byte(self.bytes[k - 1]) {
+        if count > 1 && k > seg && !is_ws_byte(self.bytes[k - 1]) {
             count -= 1;
         }
         count
@@ -725,7 +746,7 @@ impl Scanner<'_, '_> {
                     end: after,
                     kind,
                     next: None,
-                    bullet: false,
+                    dash: true,
                 });
             }
             return None;
@@ -735,14 +756,14 @@ impl Scanner<'_, '_> {
                 end,
                 kind: SentenceKind::ListItem,
                 next: if bullet { None } else { Some(next) },
-                bullet,
+                dash: false,
             });
         }
         bullet.then_some(Marker {
             end: i,
             kind: SentenceKind::ListItem,
             next: None,
-            bullet,
+            dash: false,
         })
     }
 
@@ -830,7 +851,8 @@ impl Scanner<'_, '_> {
         if end < len && bytes[end] == b'.' {
             end += 1;
         }
-        Some(end)
+        // the dateline must end a word: "/TASS/.The" is something else
+        (end >= len || self.char_at(end).is_some_and(char::is_whitespace)).then_some(end)
     }
 
     fn emit(&mut self, s: usize, e: usize, kind: SentenceKind) {
@@ -890,7 +912,8 @@ struct Marker {
     end: usize,
     kind: SentenceKind,
     next: Option<String>,
-    bullet: bool,
+    /// A dash or asterisk: a marker only at a line start.
+    dash: bool,
 }
 
 /// True when `s` (trimmed) ends with sentence-final punctuation, looking
