@@ -494,9 +494,13 @@ impl Scanner<'_, '_> {
                 && c == 'I'
                 && self.prev_word_is(ts, seg, char::is_lowercase);
         }
-        let lower = lowercase(tok);
         let next_is_digit = self.char_at(n).is_some_and(|c| c.is_ascii_digit());
-        match self.lists.class(&lower) {
+        let class = if tok.len() <= self.lists.longest {
+            self.lists.class(&lowercase(tok))
+        } else {
+            None
+        };
+        match class {
             Some(AbbrevClass::Prefix) => return false,
             Some(AbbrevClass::Street) => {
                 let after_name =
@@ -639,7 +643,7 @@ impl Scanner<'_, '_> {
         if !ends_ok || (letters < 2 && !word.chars().all(|c| c.is_ascii_digit() || c == ',')) {
             return false;
         }
-        if self.lists.class(&lowercase(word)).is_some() {
+        if word.len() <= self.lists.longest && self.lists.class(&lowercase(word)).is_some() {
             return false;
         }
         // URL or e-mail signs in the surrounding token
@@ -775,26 +779,23 @@ impl Scanner<'_, '_> {
         while k < b && k - i < 3 && bytes[k].is_ascii_digit() {
             k += 1;
         }
-        let label: String;
-        if k > i {
+        let letter = if k > i {
             if k - i > 2 {
                 return None;
             }
-            let n: u32 = self.text[i..k].parse().ok()?;
-            label = (n + 1).to_string();
+            None
         } else {
             let c = self.char_at(i)?;
             if !c.is_alphabetic() {
                 return None;
             }
             k = i + c.len_utf8();
-            let next = char::from_u32(c as u32 + 1)?;
-            label = next.to_string();
             // "a." only in lower case: "A. Smith" is an initial.
-            if c.is_uppercase() && self.bytes.get(k) == Some(&b'.') {
+            if c.is_uppercase() && bytes.get(k) == Some(&b'.') {
                 return None;
             }
-        }
+            Some(c)
+        };
         let punct_start = k;
         if k < b && bytes[k] == b'.' {
             k += 1;
@@ -810,7 +811,14 @@ impl Scanner<'_, '_> {
             return None;
         }
         let punct = &self.text[punct_start..k];
-        Some((k, format!("{label}{punct}")))
+        let next = match letter {
+            Some(c) => format!("{}{punct}", char::from_u32(c as u32 + 1)?),
+            None => {
+                let n: u32 = self.text[i..punct_start].parse().ok()?;
+                format!("{}{punct}", n + 1)
+            }
+        };
+        Some((k, next))
     }
 
     /// A TASS-style dateline at `p`: "CITY, Month D. /AGENCY/." — an all-caps
@@ -823,21 +831,28 @@ impl Scanner<'_, '_> {
         if !first.is_uppercase() {
             return None;
         }
+        // the first word is all caps (dots and hyphens allowed: "ST. PETERSBURG");
+        // checked first, as this runs at every sentence start
+        let mut letters = 0;
+        for c in self.text[p..].chars().take(40) {
+            if c == ' ' || c == ',' {
+                break;
+            }
+            if c.is_uppercase() {
+                letters += 1;
+            } else if c != '.' && c != '-' {
+                return None;
+            }
+        }
+        if letters < 2 {
+            return None;
+        }
         let mut window = len.min(p + DATELINE_WINDOW);
         while !self.text.is_char_boundary(window) {
             window -= 1;
         }
         let line_end = find_byte(bytes, b'\n', p, window).unwrap_or(window);
         let head = &self.text.get(p..line_end)?;
-        // the first word is all caps (dots and hyphens allowed: "ST. PETERSBURG")
-        let first_word = head.split([' ', ',']).next()?;
-        if first_word.chars().filter(|c| c.is_alphabetic()).count() < 2
-            || !first_word
-                .chars()
-                .all(|c| c.is_uppercase() || c == '.' || c == '-')
-        {
-            return None;
-        }
         let slash = head.find(". /")?;
         if !head[..slash].contains(',') {
             return None;
