@@ -7,6 +7,7 @@
 //! in `rules`.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use crate::Lang;
@@ -30,8 +31,8 @@ pub(crate) enum AbbrevClass {
 /// The lists of one language.
 #[derive(Debug, Default)]
 pub(crate) struct Lists {
-    abbreviations: HashMap<String, AbbrevClass>,
-    followers: HashSet<String>,
+    abbreviations: HashMap<String, AbbrevClass, FastHash>,
+    followers: HashSet<String, FastHash>,
     /// Longest abbreviation in bytes: longer tokens are not looked up.
     pub(crate) longest: usize,
 }
@@ -45,6 +46,25 @@ impl Lists {
     /// True when `word` (lower-cased) may follow an abbreviation mid-sentence.
     pub(crate) fn is_follower(&self, word: &str) -> bool {
         self.followers.contains(word)
+    }
+}
+
+/// A small multiply-rotate hash (FxHash style): the keys are our own short
+/// words, so flooding resistance is not needed and SipHash is slow here.
+type FastHash = BuildHasherDefault<WordHasher>;
+
+#[derive(Default)]
+pub(crate) struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
     }
 }
 

@@ -885,11 +885,30 @@ impl Scanner<'_, '_> {
 
     fn find_interesting(&self, i: usize, limit: usize) -> Option<usize> {
         let limit = limit.min(self.bytes.len());
-        self.bytes
-            .get(i..limit)?
+        let hay = self.bytes.get(i..limit)?;
+        // Eight bytes at a time: skip words with no '.', '!', '?', '\n' and
+        // no non-ASCII byte (the lead bytes of « » … • are non-ASCII).
+        let mut chunks = hay.chunks_exact(8);
+        let mut base = 0;
+        for chunk in chunks.by_ref() {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            let hit = has_byte(w, b'.')
+                | has_byte(w, b'!')
+                | has_byte(w, b'?')
+                | has_byte(w, b'\n')
+                | (w & HI);
+            if hit != 0
+                && let Some(p) = chunk.iter().position(|&c| INTERESTING[c as usize])
+            {
+                return Some(i + base + p);
+            }
+            base += 8;
+        }
+        chunks
+            .remainder()
             .iter()
             .position(|&c| INTERESTING[c as usize])
-            .map(|p| i + p)
+            .map(|p| i + base + p)
     }
 
     fn skip_ws(&self, i: usize, b: usize) -> usize {
@@ -978,10 +997,33 @@ fn is_ws_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
 }
 
+/// The first `needle` in `bytes[from..to]`, eight bytes at a time.
 fn find_byte(bytes: &[u8], needle: u8, from: usize, to: usize) -> Option<usize> {
-    bytes
-        .get(from..to)?
+    let hay = bytes.get(from..to.min(bytes.len()))?;
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0;
+    for chunk in chunks.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        if has_byte(w, needle) != 0
+            && let Some(p) = chunk.iter().position(|&c| c == needle)
+        {
+            return Some(from + base + p);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
         .iter()
         .position(|&c| c == needle)
-        .map(|p| from + p)
+        .map(|p| from + base + p)
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Non-zero when some byte of `w` equals `b` (may also flag a byte after a
+/// true match, which the byte-wise check then sorts out).
+fn has_byte(w: u64, b: u8) -> u64 {
+    let x = w ^ (LO * u64::from(b));
+    x.wrapping_sub(LO) & !x & HI
 }
