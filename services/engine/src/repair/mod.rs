@@ -6,9 +6,17 @@
 //! (bytes of raw input, or the given text) and the normalized text. Clean text
 //! takes a fast path and is returned borrowed, with no edits.
 
+mod chars;
+mod codecs;
+mod cyrillic;
 mod decode;
+mod diacritics;
 mod edits;
+mod entities;
+mod entities_table;
+mod mojibake;
 mod passes;
+mod tables;
 
 use std::borrow::Cow;
 
@@ -68,6 +76,9 @@ pub struct NormalizeOptions {
     pub restore_diacritics: bool,
     /// Refuse invalid byte sequences instead of replacing them.
     pub strict_decoding: bool,
+    /// In mojibake with a lost byte, put back the one character that fits
+    /// (`â€�` → `”`) instead of U+FFFD.
+    pub infer_lost_bytes: bool,
 }
 
 impl NormalizeOptions {
@@ -88,6 +99,7 @@ impl NormalizeOptions {
             fix_character_width: ftfy,
             restore_diacritics: !ftfy,
             strict_decoding: false,
+            infer_lost_bytes: !ftfy,
         }
     }
 }
@@ -126,20 +138,19 @@ pub fn normalize<'a>(
     if input.is_empty() {
         return Err(EngineError::EmptyDocument);
     }
-    let decoded = decode(input, options.strict_decoding)?;
-    let Decoded {
-        text,
-        encoding,
-        edits,
-    } = decoded;
-    let (text, repair_edits) = passes::run(text, options);
-    let edits = if edits.is_empty() {
+    let mut decoded = decode(input, options.strict_decoding)?;
+    let aligned = !matches!(decoded.encoding.evidence, Evidence::Text);
+    let (text, repair_edits) = passes::run(std::mem::take(&mut decoded.text), options);
+    let edits = if !aligned {
         repair_edits
     } else {
-        // Decode edits index raw bytes; repair edits index the decoded text.
-        // TODO(repair): map decoded-text offsets to raw bytes for legacy encodings.
-        compose(&edits, &repair_edits)
+        // Decode edits index raw bytes; repair edits index the decoded text,
+        // which maps back to raw bytes through the decode alignment.
+        edits::compose_mapped(&decoded.edits, &repair_edits, &mut |pos, _| {
+            decoded.raw_offset(pos)
+        })
     };
+    let encoding = decoded.encoding;
     Ok(Normalized {
         text,
         edits,
