@@ -171,7 +171,6 @@ fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], fi
     let d = rest[2];
     let cb = b.map_or(0, class);
     let cc = c.map_or(0, class);
-    let _ = prev;
     if ca & C1 != 0 {
         return true;
     }
@@ -231,7 +230,11 @@ fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], fi
     if ca & UPPER_ACC != 0 && b == Some('°') {
         return true;
     }
+    // Our addition: `Â` + no-break space after a capital letter is more
+    // likely a real `Â` (romanised names in capitals) than mojibake.
+    let caps_a_circ = a == 'Â' && b == Some('\u{a0}') && prev.is_some_and(char::is_uppercase);
     if matches!(a, 'Â' | 'Ã' | 'Î' | 'Ð')
+        && !caps_a_circ
         && b.is_some_and(|b| in_set(b, "€œŠš¢£Ÿž\u{a0}\u{ad}®©°·»–—´") || class(b) & PUNCT != 0)
     {
         return true;
@@ -315,6 +318,31 @@ fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], fi
         return true;
     }
     if a == 'ā' && b == Some('€') {
+        return true;
+    }
+    extra_rules(a, b, c, d)
+}
+
+/// Mac-Roman characters of bytes 0x80..=0xBF (continuation bytes).
+const MAC_CONT: &str = "ÄÅÇÉÑÖÜáàâäãåçéèêëíìîïñóòôöõúùûü†°¢£§•¶ß®©™´¨≠ÆØ∞±≤≥¥µ∂∑∏π∫ªºΩæø";
+
+/// Juxtapositions we add to the published set: mojibake glued inside a
+/// Latin word.
+fn extra_rules(a: char, b: Option<char>, c: Option<char>, d: Option<char>) -> bool {
+    if !a.is_ascii_alphabetic() {
+        return false;
+    }
+    // `pi√π`: Mac-Roman `√` + continuation right after a letter (in maths
+    // `√π` follows a space, a digit or an operator).
+    if b == Some('√') && c.is_some_and(|c| MAC_CONT.contains(c)) {
+        return true;
+    }
+    // `mГ©dicament`: a windows-1251 reading of a Latin-1 letter inside a
+    // Latin word.
+    if matches!(b, Some('В' | 'Г' | 'Р' | 'С'))
+        && c.is_some_and(|c| class(c) & (C1 | BAD | PUNCT | CURRENCY) != 0 || matches!(c, '°' | 'µ'))
+        && d.is_some_and(|d| d.is_ascii_alphabetic())
+    {
         return true;
     }
     false

@@ -70,6 +70,10 @@ pub(super) fn one_step(text: &str, cfg: Config) -> PassOutput {
     if text.is_ascii() || !is_bad(text) {
         return None;
     }
+    one_step_ungated(text, cfg)
+}
+
+fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
     let mask = codecs::encodable_mask(text, (1 << FTFY_CODECS) - 1);
     for i in 0..FTFY_CODECS {
         if mask & (1 << i) == 0 {
@@ -105,13 +109,13 @@ pub(super) fn one_step(text: &str, cfg: Config) -> PassOutput {
             let mut rw = super::passes::Rewriter::new(text);
             for (at, c) in text.char_indices() {
                 if ('\u{80}'..='\u{9f}').contains(&c) {
-                    let d = CODECS[WINDOWS_1252].decode(c as u32 as u8);
+                    let (d, why) = c1_choice(text, at, c, "windows-1252 read as latin-1");
                     let mut buf = [0u8; 4];
                     rw.replace(
                         Span::new(at, at + c.len_utf8()),
                         d.encode_utf8(&mut buf),
                         EditKind::C1Control,
-                        Cow::Borrowed("windows-1252 read as latin-1"),
+                        Cow::Borrowed(why),
                     );
                 }
             }
@@ -132,19 +136,64 @@ pub(super) fn fix_c1_controls(text: &str) -> PassOutput {
     let mut rw = super::passes::Rewriter::new(text);
     for (at, c) in text.char_indices() {
         if ('\u{80}'..='\u{9f}').contains(&c) {
-            let d = CODECS[WINDOWS_1252].decode(c as u32 as u8);
+            let (d, why) = c1_choice(text, at, c, "c1 control from windows-1252");
             if d != c {
                 let mut buf = [0u8; 4];
                 rw.replace(
                     Span::new(at, at + c.len_utf8()),
                     d.encode_utf8(&mut buf),
                     EditKind::C1Control,
-                    Cow::Borrowed("c1 control from windows-1252"),
+                    Cow::Borrowed(why),
                 );
             }
         }
     }
     rw.finish()
+}
+
+/// The character a C1 control at `at` stood for: its windows-1252 reading,
+/// except inside a word, where a windows-1252 symbol (`tur’stico`,
+/// `Coatl‡n`) is implausible and the Mac-Roman reading is a letter
+/// (`turístico`, `Coatlán`). An apostrophe stays an apostrophe where a
+/// clitic (`don’t`, `it’ll`) or an elision (`l’`, `dell’`) explains it.
+fn c1_choice(text: &str, at: usize, c: char, why: &'static str) -> (char, &'static str) {
+    let byte = c as u32 as u8;
+    let d = CODECS[WINDOWS_1252].decode(byte);
+    let before: &str = {
+        let head = &text[..at];
+        let n = head
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_alphabetic)
+            .count();
+        &head[head.len() - n..]
+    };
+    let after: &str = {
+        let tail = &text[at + c.len_utf8()..];
+        let n = tail.chars().take_while(char::is_ascii_alphabetic).count();
+        &tail[..n]
+    };
+    if before.is_empty() || after.is_empty() || d.is_alphabetic() {
+        return (d, why);
+    }
+    let mac = CODECS[MAC_ROMAN].decode(byte);
+    if !mac.is_alphabetic() {
+        return (d, why);
+    }
+    if matches!(d, '\u{2019}' | '\u{2018}') {
+        let a = after.to_ascii_lowercase();
+        let b = before.to_ascii_lowercase();
+        let clitic = matches!(a.as_str(), "s" | "t" | "d" | "m" | "ll" | "re" | "ve");
+        let elision = b.len() <= 2
+            || matches!(
+                b.as_str(),
+                "dell" | "dall" | "nell" | "all" | "sull" | "quell" | "tutt" | "nessun" | "buon"
+            );
+        if clitic || elision {
+            return (d, why);
+        }
+    }
+    (mac, "mac-roman read as latin-1")
 }
 
 fn is_cont_a0(b: u8) -> bool {
@@ -374,9 +423,10 @@ fn transcode(
     Some((out, edits))
 }
 
-/// Finds runs that look like UTF-8 read as a single-byte codec, starting at
-/// a character that is not itself a continuation character.
-fn utf8_runs(text: &str) -> Vec<(usize, usize)> {
+/// Finds runs that look like UTF-8 read as a single-byte codec. Unless
+/// `relaxed`, a run may not start right after a continuation character, so
+/// a few characters inside a larger garble are not "fixed" alone.
+fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
     let chars: Vec<(usize, char, u8)> = text
         .char_indices()
         .map(|(i, c)| (i, c, codecs::clues(c)))
@@ -384,7 +434,8 @@ fn utf8_runs(text: &str) -> Vec<(usize, usize)> {
     let mut runs = Vec::new();
     let mut p = 0;
     while p < chars.len() {
-        if chars[p].2 & (LEAD2 | LEAD3 | LEAD4) == 0 || (p > 0 && chars[p - 1].2 & CONT_STRICT != 0)
+        if chars[p].2 & (LEAD2 | LEAD3 | LEAD4) == 0
+            || (!relaxed && p > 0 && chars[p - 1].2 & CONT_STRICT != 0)
         {
             p += 1;
             continue;
@@ -422,21 +473,82 @@ fn utf8_runs(text: &str) -> Vec<(usize, usize)> {
     runs
 }
 
-fn decode_inconsistent(text: &str, cfg: Config) -> PassOutput {
-    let runs = utf8_runs(text);
+/// A writing system other than Latin, for the "mojibake of script X inside
+/// text in script X" rule.
+fn script(c: char) -> Option<u8> {
+    Some(match c as u32 {
+        0x0370..=0x03FF => 1,
+        0x0400..=0x04FF => 2,
+        0x0590..=0x05FF => 3,
+        0x0600..=0x06FF => 4,
+        0x0900..=0x097F => 5,
+        0x0E00..=0x0E7F => 6,
+        0x3040..=0x30FF | 0x4E00..=0x9FFF => 7,
+        0xAC00..=0xD7AF => 8,
+        _ => return None,
+    })
+}
+
+/// True when `fixed` is made of one non-Latin script (plus spaces and
+/// ASCII punctuation) that `context` also uses.
+fn same_script_as_context(fixed: &str, context: impl Iterator<Item = char>) -> bool {
+    let mut want: Option<u8> = None;
+    for c in fixed.chars() {
+        if c.is_ascii() && !c.is_ascii_alphanumeric() {
+            continue;
+        }
+        let Some(s) = script(c) else {
+            return false;
+        };
+        if want.is_some_and(|w| w != s) {
+            return false;
+        }
+        want = Some(s);
+    }
+    want.is_some_and(|w| context.into_iter().any(|c| script(c) == Some(w)))
+}
+
+fn inconsistent_pass(text: &str, cfg: Config, relaxed: bool) -> PassOutput {
+    let runs = utf8_runs(text, relaxed);
     if runs.is_empty() {
         return None;
     }
     let mut rw = super::passes::Rewriter::new(text);
-    for (s, e) in runs {
+    for &(s, e) in &runs {
         let sub = &text[s..e];
-        if sub.len() < text.len() && is_bad(sub) {
+        if sub.len() >= text.len() {
+            continue;
+        }
+        if is_bad(sub) {
             if let Some((fixed, sub_edits)) = fix_encoding(sub, cfg) {
                 rw.splice(s, e, &fixed, &sub_edits);
+            }
+        } else if !relaxed && e - s >= 4 {
+            // Not bad on its own, but it decodes to the script the rest of
+            // the text is written in (`Ù Ù Ù¡` → `٠٠١` next to Arabic).
+            if let Some((fixed, sub_edits)) = one_step_ungated(sub, cfg) {
+                let context = text[..s].chars().chain(text[e..].chars());
+                if same_script_as_context(&fixed, context) {
+                    rw.splice(s, e, &fixed, &sub_edits);
+                }
             }
         }
     }
     rw.finish()
+}
+
+fn decode_inconsistent(text: &str, cfg: Config) -> PassOutput {
+    if let Some(out) = inconsistent_pass(text, cfg, false) {
+        return Some(out);
+    }
+    // Mojibake nested in mojibake (`â\x80â\x80\x9c`): fix runs inside the
+    // garble too, but keep the result only if it leads to clean text.
+    let (first, e1) = inconsistent_pass(text, cfg, true)?;
+    let (last, edits) = match fix_encoding(&first, cfg) {
+        Some((t, e2)) => (t, compose(&e1, &e2)),
+        None => (first, e1),
+    };
+    (!is_bad(&last)).then_some((last, edits))
 }
 
 #[cfg(test)]
