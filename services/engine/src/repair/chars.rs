@@ -50,6 +50,13 @@ pub(super) fn class(c: char) -> u16 {
     if u < 0x80 {
         return 0;
     }
+    if (0x0410..=0x044F).contains(&u) {
+        return if u < 0x0430 {
+            UPPER_COMMON
+        } else {
+            LOWER_COMMON
+        };
+    }
     match u {
         0x80..=0x9F => C1,
         0xA0 | 0xAD | 0xB7 | 0xB4 => COMMON,
@@ -139,30 +146,68 @@ fn in_set(c: char, set: &str) -> bool {
     set.contains(c)
 }
 
+/// Characters around which a bad juxtaposition can occur: every rule below
+/// involves at least one of them within its first four characters. Plain
+/// Cyrillic and Greek letters and common punctuation are not triggers, so
+/// clean Russian text is scanned at memory speed.
+fn is_trigger(c: char) -> bool {
+    let u = c as u32;
+    if u < 0x80 || (0x0410..=0x044F).contains(&u) {
+        return false;
+    }
+    c == 'Ђ' || class(c) & !(COMMON | UPPER_COMMON | LOWER_COMMON) != 0
+}
+
 /// True when `text` holds a juxtaposition of characters that is far more
 /// likely to be mojibake than intended.
 pub(super) fn is_bad(text: &str) -> bool {
-    // Window of the current character and up to six following ones.
-    let mut prev: Option<char> = None;
-    let mut it = text.chars();
+    let b = text.as_bytes();
+    // Start of the last window evaluated, so overlapping triggers do not
+    // evaluate a window twice.
+    let mut evaluated: Option<usize> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] < 0x80 {
+            i += 1;
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        if is_trigger(c) {
+            // Windows start at the trigger or up to three characters before.
+            let mut starts = [i; 4];
+            let mut n = 1;
+            for (j, _) in text[..i].char_indices().rev().take(3) {
+                starts[n] = j;
+                n += 1;
+            }
+            for &s in starts[..n].iter().rev() {
+                if evaluated.is_some_and(|d| s <= d) {
+                    continue;
+                }
+                evaluated = Some(s);
+                if window_at(text, s) {
+                    return true;
+                }
+            }
+        }
+        i += c.len_utf8();
+    }
+    false
+}
+
+fn window_at(text: &str, s: usize) -> bool {
+    let prev = text[..s].chars().next_back();
+    let mut it = text[s..].chars();
     let mut w: [Option<char>; 7] = [None; 7];
     for slot in w.iter_mut() {
         *slot = it.next();
     }
-    let mut first = true;
-    while let Some(a) = w[0] {
-        let ca = class(a);
-        if (ca != 0 || matches!(a, 'a'..='z' | 'A'..='Z' | '.' | ',' | '?' | '!') || is_py_space(a))
-            && window_is_bad(prev, a, ca, &w[1..], first)
-        {
-            return true;
-        }
-        prev = Some(a);
-        first = false;
-        w.rotate_left(1);
-        w[6] = it.next();
-    }
-    false
+    let Some(a) = w[0] else {
+        return false;
+    };
+    window_is_bad(prev, a, class(a), &w[1..], s == 0)
 }
 
 fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], first: bool) -> bool {
@@ -340,7 +385,9 @@ fn extra_rules(a: char, b: Option<char>, c: Option<char>, d: Option<char>) -> bo
     // `mГ©dicament`: a windows-1251 reading of a Latin-1 letter inside a
     // Latin word.
     if matches!(b, Some('В' | 'Г' | 'Р' | 'С'))
-        && c.is_some_and(|c| class(c) & (C1 | BAD | PUNCT | CURRENCY) != 0 || matches!(c, '°' | 'µ'))
+        && c.is_some_and(|c| {
+            class(c) & (C1 | BAD | PUNCT | CURRENCY) != 0 || matches!(c, '°' | 'µ')
+        })
         && d.is_some_and(|d| d.is_ascii_alphabetic())
     {
         return true;

@@ -118,11 +118,27 @@ pub(super) const CONT: u8 = 8;
 /// mojibake (no spaces, dashes, quotes, bullets or ellipses).
 pub(super) const CONT_STRICT: u8 = 16;
 
+/// Characters below this code point are looked up in flat tables.
+const FLAT: usize = 0x2600;
+
 struct Index {
     /// Per non-ASCII character: bit i set when codec i can encode it, and the
-    /// byte per codec.
+    /// byte per codec. Flat below [`FLAT`], hashed above.
+    enc_flat: Vec<(u16, [u8; 11])>,
     enc: HashMap<char, (u16, [u8; 11])>,
+    clues_flat: Vec<u8>,
     clues: HashMap<char, u8>,
+}
+
+impl Index {
+    fn enc(&self, c: char) -> Option<&(u16, [u8; 11])> {
+        let u = c as usize;
+        if u < FLAT {
+            let e = &self.enc_flat[u];
+            return (e.0 != 0).then_some(e);
+        }
+        self.enc.get(&c)
+    }
 }
 
 fn index() -> &'static Index {
@@ -183,7 +199,30 @@ fn index() -> &'static Index {
             }
         }
         clues.insert(' ', CONT);
-        Index { enc, clues }
+        let mut enc_flat = vec![(0u16, [0u8; 11]); FLAT];
+        let mut clues_flat = vec![0u8; FLAT];
+        enc.retain(|&c, e| {
+            if (c as usize) < FLAT {
+                enc_flat[c as usize] = *e;
+                false
+            } else {
+                true
+            }
+        });
+        clues.retain(|&c, v| {
+            if (c as usize) < FLAT {
+                clues_flat[c as usize] = *v;
+                false
+            } else {
+                true
+            }
+        });
+        Index {
+            enc_flat,
+            enc,
+            clues_flat,
+            clues,
+        }
     })
 }
 
@@ -195,7 +234,11 @@ pub(super) fn clues(c: char) -> u8 {
     if c.is_ascii() {
         return 0;
     }
-    index().clues.get(&c).copied().unwrap_or(0)
+    let idx = index();
+    match idx.clues_flat.get(c as usize) {
+        Some(&v) => v,
+        None => idx.clues.get(&c).copied().unwrap_or(0),
+    }
 }
 
 /// Bit set of codecs (by index) that can encode every character of `text`,
@@ -216,7 +259,7 @@ pub(super) fn encodable_mask(text: &str, mut mask: u16) -> u16 {
             }
             continue;
         }
-        mask &= idx.enc.get(&c).map_or(0, |e| e.0);
+        mask &= idx.enc(c).map_or(0, |e| e.0);
     }
     mask
 }
@@ -226,7 +269,7 @@ pub(super) fn encode_char(c: char, i: usize) -> Option<u8> {
     if c.is_ascii() {
         return Some(c as u8);
     }
-    let e = index().enc.get(&c)?;
+    let e = index().enc(c)?;
     (e.0 & (1 << i) != 0).then_some(e.1[i])
 }
 
@@ -268,17 +311,25 @@ pub(super) fn decode_utf8_variants(bytes: &[u8]) -> Option<Vec<DecodedChar>> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            out.push(DecodedChar {
-                c: b as char,
-                start: i,
-                end: i + 1,
-            });
-            i += 1;
+        // Plain UTF-8 up to the next byte that can start a variant sequence.
+        let end = bytes[i..]
+            .iter()
+            .position(|&b| b == 0xC0 || b == 0xED)
+            .map_or(bytes.len(), |p| i + p);
+        if end > i {
+            let s = std::str::from_utf8(&bytes[i..end]).ok()?;
+            out.extend(s.char_indices().map(|(k, c)| DecodedChar {
+                c,
+                start: i + k,
+                end: i + k + c.len_utf8(),
+            }));
+            i = end;
             continue;
         }
-        if b == 0xC0 && bytes.get(i + 1) == Some(&0x80) {
+        if bytes[i] == 0xC0 {
+            if bytes.get(i + 1) != Some(&0x80) {
+                return None;
+            }
             out.push(DecodedChar {
                 c: '\0',
                 start: i,
@@ -287,40 +338,36 @@ pub(super) fn decode_utf8_variants(bytes: &[u8]) -> Option<Vec<DecodedChar>> {
             i += 2;
             continue;
         }
-        if b == 0xED && i + 6 <= bytes.len() {
-            let s = &bytes[i..i + 6];
-            if (0xA0..=0xAF).contains(&s[1])
-                && (0x80..=0xBF).contains(&s[2])
-                && s[3] == 0xED
-                && (0xB0..=0xBF).contains(&s[4])
-                && (0x80..=0xBF).contains(&s[5])
-            {
-                let hi = 0xD000 | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
-                let lo = 0xD000 | (u32::from(s[4] & 0x3F) << 6) | u32::from(s[5] & 0x3F);
-                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                out.push(DecodedChar {
-                    c: char::from_u32(cp)?,
-                    start: i,
-                    end: i + 6,
-                });
-                i += 6;
-                continue;
-            }
+        // 0xED: a CESU-8 surrogate pair, or an ordinary 3-byte character.
+        let s = bytes.get(i..i + 6).unwrap_or(&bytes[i..]);
+        if s.len() == 6
+            && (0xA0..=0xAF).contains(&s[1])
+            && (0x80..=0xBF).contains(&s[2])
+            && s[3] == 0xED
+            && (0xB0..=0xBF).contains(&s[4])
+            && (0x80..=0xBF).contains(&s[5])
+        {
+            let hi = 0xD000 | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
+            let lo = 0xD000 | (u32::from(s[4] & 0x3F) << 6) | u32::from(s[5] & 0x3F);
+            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            out.push(DecodedChar {
+                c: char::from_u32(cp)?,
+                start: i,
+                end: i + 6,
+            });
+            i += 6;
+            continue;
         }
-        let len = match b {
-            0xC2..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            0xF0..=0xF4 => 4,
-            _ => return None,
-        };
-        let s = std::str::from_utf8(bytes.get(i..i + len)?).ok()?;
-        let c = s.chars().next()?;
+        let c = std::str::from_utf8(bytes.get(i..i + 3)?)
+            .ok()?
+            .chars()
+            .next()?;
         out.push(DecodedChar {
             c,
             start: i,
-            end: i + len,
+            end: i + 3,
         });
-        i += len;
+        i += 3;
     }
     Some(out)
 }

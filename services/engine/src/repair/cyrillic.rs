@@ -139,14 +139,24 @@ impl Score {
     }
 }
 
-/// Runs all three repairs on one line.
-pub(super) fn fix(text: &str) -> PassOutput {
-    if text.is_ascii() {
-        return None;
-    }
-    koi8_utf8(text)
-        .or_else(|| remap_words(text, Mixup::Cp1251AsCp1252))
-        .or_else(|| remap_words(text, Mixup::Koi8AsCp1251))
+/// Runs the three repairs on one line; the caller's scan says which can
+/// apply (`boxes`: box-drawing characters present; `accented_run`: three
+/// accented Latin letters in a row; `many_capitals`: at least a third of the
+/// Russian letters are capitals, as KOI8-R read as windows-1251 makes them).
+pub(super) fn fix(text: &str, boxes: bool, accented_run: bool, many_capitals: bool) -> PassOutput {
+    boxes
+        .then(|| koi8_utf8(text))
+        .flatten()
+        .or_else(|| {
+            accented_run
+                .then(|| remap_words(text, Mixup::Cp1251AsCp1252))
+                .flatten()
+        })
+        .or_else(|| {
+            many_capitals
+                .then(|| remap_words(text, Mixup::Koi8AsCp1251))
+                .flatten()
+        })
 }
 
 /// UTF-8 read as KOI8-R.

@@ -227,7 +227,10 @@ fn altered_at(b: &[u8], i: usize) -> Option<usize> {
 }
 
 fn has_altered_utf8(b: &[u8]) -> bool {
-    (0..b.len()).any(|i| altered_at(b, i).is_some())
+    // Every pattern has a space within its first four bytes.
+    b.iter()
+        .enumerate()
+        .any(|(i, &x)| x == b' ' && (i.saturating_sub(3)..i).any(|s| altered_at(b, s).is_some()))
 }
 
 /// Puts back bytes 0xA0 that became spaces. Returns true when a byte changed.
@@ -325,7 +328,11 @@ fn lossy_at(b: &[u8], i: usize) -> Option<usize> {
 /// by the one character that fits). Returns the byte ranges (in the new
 /// bytes) that were produced this way.
 fn replace_lossy(t: &mut Tracked, infer: bool) -> Vec<(usize, usize)> {
-    if !t.bytes.iter().any(|&b| b == 0x1A || b == b'?') {
+    let maybe = t.bytes.iter().enumerate().any(|(i, &b)| {
+        b == 0x1A
+            || (b == b'?' && i > 0 && t.bytes[i.saturating_sub(3)..i].iter().any(|&p| p >= 0xC2))
+    });
+    if !maybe {
         return Vec::new();
     }
     let mut out = Tracked::default();
@@ -376,12 +383,9 @@ fn transcode(
     lossy: &[(usize, usize)],
 ) -> PassOutput {
     let chars = codecs::decode_utf8_variants(&t.bytes)?;
-    let reason: Cow<'static, str> = if a0 {
-        Cow::Owned(format!("utf-8 read as {codec}, no-break space lost"))
-    } else {
-        Cow::Owned(format!("utf-8 read as {codec}"))
-    };
-    let lost_reason: Cow<'static, str> = Cow::Owned(format!("utf-8 read as {codec}, a byte lost"));
+    let reasons = reasons(codec);
+    let reason: Cow<'static, str> = Cow::Borrowed(if a0 { reasons.1 } else { reasons.0 });
+    let lost_reason: Cow<'static, str> = Cow::Borrowed(reasons.2);
     let mut out = String::with_capacity(text.len());
     let mut edits: Vec<Edit> = Vec::new();
     let mut copied = 0usize; // input offset consumed so far
@@ -404,7 +408,12 @@ fn transcode(
             (EditKind::Mojibake, reason.clone())
         };
         match edits.last_mut() {
-            Some(last) if start == end && last.input.end == start && last.output.end == o => {
+            Some(last)
+                if last.input.end == start
+                    && last.output.end == o
+                    && (start == end || last.kind == kind) =>
+            {
+                last.input.end = end;
                 last.output.end = out.len();
             }
             _ => edits.push(Edit {
@@ -421,6 +430,33 @@ fn transcode(
         return None;
     }
     Some((out, edits))
+}
+
+/// Edit reasons per codec: plain, with a lost no-break space, with a lost
+/// byte.
+fn reasons(codec: &str) -> (&'static str, &'static str, &'static str) {
+    macro_rules! r {
+        ($name:literal) => {
+            (
+                concat!("utf-8 read as ", $name),
+                concat!("utf-8 read as ", $name, ", no-break space lost"),
+                concat!("utf-8 read as ", $name, ", a byte lost"),
+            )
+        };
+    }
+    match codec {
+        "latin-1" => r!("latin-1"),
+        "windows-1252" => r!("windows-1252"),
+        "windows-1251" => r!("windows-1251"),
+        "windows-1250" => r!("windows-1250"),
+        "windows-1253" => r!("windows-1253"),
+        "windows-1254" => r!("windows-1254"),
+        "windows-1257" => r!("windows-1257"),
+        "iso-8859-2" => r!("iso-8859-2"),
+        "mac-roman" => r!("mac-roman"),
+        "cp437" => r!("cp437"),
+        _ => r!("a single-byte code page"),
+    }
 }
 
 /// Finds runs that look like UTF-8 read as a single-byte codec. Unless

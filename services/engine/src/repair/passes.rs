@@ -17,23 +17,33 @@ use crate::Span;
 
 /// Runs every enabled pass over `text`.
 pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a, str>, Vec<Edit>) {
-    if is_clean_fast(&text, options) {
-        return (text, Vec::new());
-    }
     let ftfy_html = options.profile == Profile::Ftfy;
-    let mut html_ok =
-        options.fix_html_entities && (ftfy_html || !entities::looks_like_markup(&text));
-    let mut out = String::new();
+    let mut html_ok = options.fix_html_entities;
+    if html_ok && !ftfy_html && entities::looks_like_markup(&text) {
+        html_ok = false;
+    }
+    let mut out: Option<String> = None;
     let mut edits: Vec<Edit> = Vec::new();
-    let mut changed = false;
     let mut at = 0;
     for line in text.split_inclusive('\n') {
-        if ftfy_html && line.contains('<') {
+        let flags = Flags::scan(line);
+        if ftfy_html && flags.lt {
             html_ok = false;
         }
-        let (fixed, line_edits) = run_line(line, options, html_ok);
+        if flags.is_boring(options, html_ok) {
+            if let Some(out) = out.as_mut() {
+                out.push_str(line);
+            }
+            at += line.len();
+            continue;
+        }
+        let (fixed, line_edits) = run_line(line, flags, options, html_ok);
         if !line_edits.is_empty() {
-            changed = true;
+            let out = out.get_or_insert_with(|| {
+                let mut s = String::with_capacity(text.len() + text.len() / 8 + 16);
+                s.push_str(&text[..at]);
+                s
+            });
             let base_in = at;
             let base_out = out.len();
             edits.extend(line_edits.into_iter().map(|mut e| {
@@ -41,116 +51,285 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
                 e.output = Span::new(e.output.start + base_out, e.output.end + base_out);
                 e
             }));
+            out.push_str(&fixed);
+        } else if let Some(out) = out.as_mut() {
+            out.push_str(line);
         }
-        out.push_str(&fixed);
         at += line.len();
     }
-    if changed {
-        (Cow::Owned(out), edits)
-    } else {
-        (text, Vec::new())
+    match out {
+        Some(out) => (Cow::Owned(out), edits),
+        None => (text, Vec::new()),
     }
 }
 
-/// Pure ASCII with no entity, control character or CR needs nothing.
-fn is_clean_fast(text: &str, options: &NormalizeOptions) -> bool {
-    let b = text.as_bytes();
-    if !b.is_ascii() {
-        return false;
+/// Bytes that need a look in [`Flags::scan`]: controls, `&`, `?`, `<`, DEL.
+const ASCII_SPECIAL: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = i != 0x0A && i != 0x09;
+        i += 1;
     }
-    let amp = options.fix_html_entities;
-    let quotes = options.uncurl_quotes; // ASCII has no curly quotes
-    let _ = quotes;
-    !b.iter()
-        .any(|&c| (c < 0x20 && c != b'\n' && c != b'\t') || c == 0x7F || (amp && c == b'&'))
+    t[b'&' as usize] = true;
+    t[b'?' as usize] = true;
+    t[b'<' as usize] = true;
+    t[0x7F] = true;
+    t
+};
+
+/// What one scan of a line found; passes whose characters are absent are
+/// skipped, and a line with nothing to do is copied as it is.
+#[derive(Debug, Default, Clone, Copy)]
+struct Flags {
+    amp: bool,
+    lt: bool,
+    non_ascii: bool,
+    /// A non-ASCII character other than Russian letters and common
+    /// typographic punctuation.
+    other: bool,
+    /// Punctuation NFKC would change (no-break space, ellipsis, numero).
+    nfkc_punct: bool,
+    /// `?` between two letters (a lost diacritic, perhaps).
+    q_in_word: bool,
+    c1: bool,
+    ligature: bool,
+    width: bool,
+    curly: bool,
+    line_break: bool,
+    nonchar: bool,
+    control: bool,
+    bom: bool,
+    maybe_denormal: bool,
+    mark: bool,
+    /// Box-drawing characters (UTF-8 read as KOI8-R).
+    boxes: bool,
+    /// Longest run of characters windows-1252 gives for windows-1251 letters.
+    latin1_run: usize,
+    cyr_upper: usize,
+    cyr_lower: usize,
 }
 
-fn run_line<'a>(line: &'a str, o: &NormalizeOptions, html_ok: bool) -> (Cow<'a, str>, Vec<Edit>) {
+fn is_letterish(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b >= 0x80
+}
+
+impl Flags {
+    fn scan(text: &str) -> Flags {
+        let mut f = Flags::default();
+        let b = text.as_bytes();
+        let n = b.len();
+        let mut i = 0;
+        let mut run = 0;
+        while i < n {
+            let x = b[i];
+            if x < 0x80 {
+                run = 0;
+                if ASCII_SPECIAL[usize::from(x)] {
+                    match x {
+                        b'&' => f.amp = true,
+                        b'<' => f.lt = true,
+                        b'?' => {
+                            f.mark = true;
+                            f.q_in_word |= i > 0
+                                && is_letterish(b[i - 1])
+                                && b.get(i + 1).is_some_and(|&n| is_letterish(n));
+                        }
+                        b'\r' => f.line_break = true,
+                        0x0C => {}
+                        _ => f.control = true,
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            f.non_ascii = true;
+            // Decode one character of valid UTF-8 by hand.
+            let (u, len) = if x < 0xE0 {
+                ((u32::from(x & 0x1F) << 6) | u32::from(b[i + 1] & 0x3F), 2)
+            } else if x < 0xF0 {
+                (
+                    (u32::from(x & 0x0F) << 12)
+                        | (u32::from(b[i + 1] & 0x3F) << 6)
+                        | u32::from(b[i + 2] & 0x3F),
+                    3,
+                )
+            } else {
+                (
+                    (u32::from(x & 0x07) << 18)
+                        | (u32::from(b[i + 1] & 0x3F) << 12)
+                        | (u32::from(b[i + 2] & 0x3F) << 6)
+                        | u32::from(b[i + 3] & 0x3F),
+                    4,
+                )
+            };
+            i += len;
+            if (0x0410..=0x044F).contains(&u) {
+                run = 0;
+                if u < 0x0430 {
+                    f.cyr_upper += 1;
+                } else {
+                    f.cyr_lower += 1;
+                }
+                continue;
+            }
+            if ((0xC0..=0xFF).contains(&u) && u != 0xD7 && u != 0xF7) || u == 0xA8 || u == 0xB8 {
+                run += 1;
+                f.latin1_run = f.latin1_run.max(run);
+            } else {
+                run = 0;
+            }
+            match u {
+                0x0401 | 0x0451 | 0xAB | 0xBB | 0x2014 | 0x2013 | 0x2022 => {}
+                0xA0 | 0x2026 | 0x2116 => f.nfkc_punct = true,
+                0x2018..=0x201F => f.curly = true,
+                _ => {
+                    f.other = true;
+                    match u {
+                        0x80..=0x9F => {
+                            f.c1 = true;
+                            f.line_break |= u == 0x85;
+                        }
+                        0xA1..=0x2FF => {
+                            f.ligature |=
+                                matches!(u, 0x132 | 0x133 | 0x149 | 0x1C4..=0x1CC | 0x1F1..=0x1F3);
+                            f.mark |= u == 0xB7;
+                            f.curly |= u == 0x2BC;
+                        }
+                        0x2028 | 0x2029 => f.line_break = true,
+                        0x206A..=0x206F | 0xFFF9..=0xFFFC => f.control = true,
+                        0x2500..=0x25A0 => f.boxes = true,
+                        0xFEFF => f.bom = true,
+                        0xFFFD => f.mark = true,
+                        0xFB00..=0xFB06 => f.ligature = true,
+                        0x3000 | 0xFF01..=0xFFEF => f.width = true,
+                        0xFDD0..=0xFDEF => f.nonchar = true,
+                        _ => {}
+                    }
+                    f.nonchar |= u & 0xFFFE == 0xFFFE;
+                    f.maybe_denormal |= u >= 0x300 && !(0x0400..=0x04FF).contains(&u);
+                }
+            }
+        }
+        f
+    }
+
+    fn many_capitals(&self) -> bool {
+        self.cyr_upper >= 4 && self.cyr_upper * 3 >= self.cyr_upper + self.cyr_lower
+    }
+
+    /// True when no pass can change the line.
+    fn is_boring(&self, o: &NormalizeOptions, html: bool) -> bool {
+        !(self.other
+            || self.control
+            || self.line_break
+            || (html && self.amp)
+            || (o.restore_diacritics && self.q_in_word)
+            || (o.unicode_form == UnicodeForm::Nfkc && self.nfkc_punct)
+            || (o.uncurl_quotes && self.curly)
+            || (o.fix_mojibake && self.many_capitals()))
+    }
+}
+
+fn run_line<'a>(
+    line: &'a str,
+    flags: Flags,
+    o: &NormalizeOptions,
+    html_ok: bool,
+) -> (Cow<'a, str>, Vec<Edit>) {
     let mut text: Cow<'a, str> = Cow::Borrowed(line);
     let mut edits: Vec<Edit> = Vec::new();
     let cfg = mojibake::Config {
         infer_lost_bytes: o.infer_lost_bytes,
     };
+    let mut f = flags;
     for _ in 0..4 {
-        let before = edits.len();
+        // Another round runs only when a repair that can expose further
+        // damage changed the text (quotes, line breaks, normalization form
+        // and diacritics cannot).
         let mut round_changed = false;
-        let mut step = |text: &mut Cow<'a, str>, out: PassOutput| {
-            if let Some((next, e)) = out {
-                if next != **text {
-                    edits = if edits.is_empty() {
-                        e
-                    } else {
-                        compose(&edits, &e)
-                    };
-                    *text = Cow::Owned(next);
-                    round_changed = true;
+        macro_rules! pass {
+            ($cond:expr, $call:expr) => {
+                pass!($cond, $call, true)
+            };
+            ($cond:expr, $call:expr, $sensitive:expr) => {
+                if $cond {
+                    if let Some((next, e)) = $call {
+                        if next != *text {
+                            edits = if edits.is_empty() {
+                                e
+                            } else {
+                                compose(&edits, &e)
+                            };
+                            text = Cow::Owned(next);
+                            round_changed |= $sensitive;
+                            f = Flags::scan(&text);
+                        }
+                    }
                 }
-            }
-        };
-        if html_ok {
-            let out = entities::unescape(&text);
-            step(&mut text, out);
+            };
         }
+        pass!(html_ok && f.amp, entities::unescape(&text));
         if o.fix_mojibake {
-            let out = mojibake::fix_encoding(&text, cfg);
-            step(&mut text, out);
-            let out = cyrillic::fix(&text);
-            step(&mut text, out);
-            let out = mojibake::fix_c1_controls(&text);
-            step(&mut text, out);
+            pass!(f.other, mojibake::fix_encoding(&text, cfg));
+            pass!(
+                f.boxes || f.latin1_run >= 3 || f.many_capitals(),
+                cyrillic::fix(&text, f.boxes, f.latin1_run >= 3, f.many_capitals())
+            );
+            pass!(f.c1, mojibake::fix_c1_controls(&text));
         }
-        if o.split_ligatures {
-            let out = map_chars(&text, ligature, EditKind::Ligature, "latin ligature split");
-            step(&mut text, out);
-        }
-        if o.fix_character_width {
-            let out = map_chars(
+        pass!(
+            o.split_ligatures && f.ligature,
+            map_chars(&text, ligature, EditKind::Ligature, "latin ligature split")
+        );
+        pass!(
+            o.fix_character_width && f.width,
+            map_chars(
                 &text,
                 width,
                 EditKind::Width,
-                "full-width or half-width form",
-            );
-            step(&mut text, out);
-        }
-        if o.uncurl_quotes {
-            let out = map_chars(&text, uncurl, EditKind::Quote, "curly quote straightened");
-            step(&mut text, out);
-        }
-        if o.normalize_line_breaks {
-            let out = line_breaks(&text);
-            step(&mut text, out);
-        }
-        if o.replace_noncharacters {
-            let out = map_chars(
+                "full-width or half-width form"
+            )
+        );
+        pass!(
+            o.uncurl_quotes && f.curly,
+            map_chars(&text, uncurl, EditKind::Quote, "curly quote straightened"),
+            false
+        );
+        pass!(
+            o.normalize_line_breaks && f.line_break,
+            line_breaks(&text),
+            false
+        );
+        pass!(
+            o.replace_noncharacters && f.nonchar,
+            map_chars(
                 &text,
                 nonchar,
                 EditKind::Noncharacter,
-                "noncharacter replaced",
-            );
-            step(&mut text, out);
-        }
-        if o.remove_control_chars {
-            let out = control_chars(&text);
-            step(&mut text, out);
-        }
-        if o.remove_stray_boms {
-            let out = map_chars(
+                "noncharacter replaced"
+            )
+        );
+        pass!(o.remove_control_chars && f.control, control_chars(&text));
+        pass!(
+            o.remove_stray_boms && f.bom,
+            map_chars(
                 &text,
                 |c| (c == '\u{FEFF}').then_some(""),
                 EditKind::StrayBom,
                 "byte order mark inside the text",
-            );
-            step(&mut text, out);
-        }
-        if o.unicode_form != UnicodeForm::None {
-            let out = unicode_form(&text, o.unicode_form);
-            step(&mut text, out);
-        }
-        if o.restore_diacritics {
-            let out = diacritics::restore(&text);
-            step(&mut text, out);
-        }
-        let _ = before;
+            )
+        );
+        pass!(
+            o.unicode_form != UnicodeForm::None && f.maybe_denormal,
+            unicode_form(&text, o.unicode_form),
+            false
+        );
+        pass!(
+            o.restore_diacritics && f.mark,
+            diacritics::restore(&text),
+            false
+        );
         if !round_changed {
             break;
         }
