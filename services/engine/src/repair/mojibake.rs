@@ -48,7 +48,7 @@ pub(super) fn fix_encoding(text: &str, cfg: Config) -> PassOutput {
     let mut edits: Vec<Edit> = Vec::new();
     for _ in 0..8 {
         match one_step(&cur, cfg) {
-            Some((next, e)) if next != *cur => {
+            Some((next, e)) if !e.is_empty() => {
                 edits = if edits.is_empty() {
                     e
                 } else {
@@ -392,10 +392,11 @@ fn transcode(
     for dc in &chars {
         let start = (t.src[dc.start].0 as usize).max(copied);
         let end = (t.src[dc.end - 1].1 as usize).max(start);
-        let is_lossy = lossy.iter().any(|&(s, e)| dc.start < e && s < dc.end);
+        let is_lossy = !lossy.is_empty() && lossy.iter().any(|&(s, e)| dc.start < e && s < dc.end);
         let mut buf = [0u8; 4];
         let ch: &str = dc.c.encode_utf8(&mut buf);
-        if !is_lossy && &text[start..end] == ch {
+        let same = end - start == ch.len() && text[start..].starts_with(dc.c);
+        if !is_lossy && same {
             out.push_str(ch);
             copied = end;
             continue;
@@ -426,7 +427,7 @@ fn transcode(
         copied = end;
     }
     out.push_str(&text[copied..]);
-    if out == text {
+    if edits.is_empty() {
         return None;
     }
     Some((out, edits))

@@ -255,7 +255,7 @@ fn run_line<'a>(
             ($cond:expr, $call:expr, $sensitive:expr) => {
                 if $cond {
                     if let Some((next, e)) = $call {
-                        if next != *text {
+                        {
                             edits = if edits.is_empty() {
                                 e
                             } else {
