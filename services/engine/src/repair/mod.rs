@@ -14,9 +14,12 @@ mod diacritics;
 mod edits;
 mod entities;
 mod entities_table;
+pub mod fuzzing;
 mod mojibake;
 mod passes;
 mod tables;
+#[cfg(test)]
+mod tests;
 
 use std::borrow::Cow;
 

@@ -173,7 +173,12 @@ fn c1_choice(text: &str, at: usize, c: char, why: &'static str) -> (char, &'stat
         let n = tail.chars().take_while(char::is_ascii_alphabetic).count();
         &tail[..n]
     };
-    if before.is_empty() || after.is_empty() || d.is_alphabetic() {
+    // Dashes, ellipses and bullets glued between words are common style.
+    if before.is_empty()
+        || after.is_empty()
+        || d.is_alphabetic()
+        || matches!(d, '…' | '–' | '—' | '•')
+    {
         return (d, why);
     }
     let mac = CODECS[MAC_ROMAN].decode(byte);

@@ -25,7 +25,7 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     let mut out: Option<String> = None;
     let mut edits: Vec<Edit> = Vec::new();
     let mut at = 0;
-    for line in text.split_inclusive('\n') {
+    for line in Lines(&text) {
         let flags = Flags::scan(line);
         if ftfy_html && flags.lt {
             html_ok = false;
@@ -60,6 +60,50 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     match out {
         Some(out) => (Cow::Owned(out), edits),
         None => (text, Vec::new()),
+    }
+}
+
+/// Lines ending after LF, CRLF, CR, U+2028 or U+2029, so a line means the
+/// same before and after line breaks are normalized (which keeps repair
+/// idempotent).
+struct Lines<'t>(&'t str);
+
+impl<'t> Iterator for Lines<'t> {
+    type Item = &'t str;
+
+    fn next(&mut self) -> Option<&'t str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let b = self.0.as_bytes();
+        let mut end = b.len();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\n' => {
+                    end = i + 1;
+                    break;
+                }
+                b'\r' => {
+                    end = if b.get(i + 1) == Some(&b'\n') {
+                        i + 2
+                    } else {
+                        i + 1
+                    };
+                    break;
+                }
+                0xE2 if b.get(i + 1) == Some(&0x80)
+                    && matches!(b.get(i + 2), Some(0xA8 | 0xA9)) =>
+                {
+                    end = i + 3;
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+        let (line, rest) = self.0.split_at(end);
+        self.0 = rest;
+        Some(line)
     }
 }
 
@@ -244,9 +288,9 @@ fn run_line<'a>(
     };
     let mut f = flags;
     for _ in 0..4 {
-        // Another round runs only when a repair that can expose further
-        // damage changed the text (quotes, line breaks, normalization form
-        // and diacritics cannot).
+        // Another round runs when a repair changed the text (line breaks
+        // excepted: lines are already split at every kind of break), as a
+        // repair can expose further damage.
         let mut round_changed = false;
         macro_rules! pass {
             ($cond:expr, $call:expr) => {
@@ -293,8 +337,7 @@ fn run_line<'a>(
         );
         pass!(
             o.uncurl_quotes && f.curly,
-            map_chars(&text, uncurl, EditKind::Quote, "curly quote straightened"),
-            false
+            map_chars(&text, uncurl, EditKind::Quote, "curly quote straightened")
         );
         pass!(
             o.normalize_line_breaks && f.line_break,
@@ -321,15 +364,11 @@ fn run_line<'a>(
             )
         );
         pass!(
-            o.unicode_form != UnicodeForm::None && f.maybe_denormal,
-            unicode_form(&text, o.unicode_form),
-            false
+            o.unicode_form != UnicodeForm::None
+                && (f.maybe_denormal || (o.unicode_form == UnicodeForm::Nfkc && f.non_ascii)),
+            unicode_form(&text, o.unicode_form)
         );
-        pass!(
-            o.restore_diacritics && f.mark,
-            diacritics::restore(&text),
-            false
-        );
+        pass!(o.restore_diacritics && f.mark, diacritics::restore(&text));
         if !round_changed {
             break;
         }
@@ -535,11 +574,11 @@ fn line_breaks(text: &str) -> PassOutput {
             } else {
                 (i + 1, "cr line break")
             }
-        } else if text[i..].starts_with('\u{2028}') {
+        } else if bytes[i..].starts_with("\u{2028}".as_bytes()) {
             (i + 3, "u+2028 line separator")
-        } else if text[i..].starts_with('\u{2029}') {
+        } else if bytes[i..].starts_with("\u{2029}".as_bytes()) {
             (i + 3, "u+2029 paragraph separator")
-        } else if text[i..].starts_with('\u{85}') {
+        } else if bytes[i..].starts_with("\u{85}".as_bytes()) {
             (i + 2, "u+0085 next line")
         } else {
             i += 1;
