@@ -155,7 +155,11 @@ fn is_trigger(c: char) -> bool {
     if u < 0x80 || (0x0410..=0x044F).contains(&u) {
         return false;
     }
-    c == 'Ђ' || class(c) & !(COMMON | UPPER_COMMON | LOWER_COMMON) != 0
+    // Cyrillic letters outside Russian's alphabet stand for continuation
+    // bytes in windows-1251 mojibake (`Ђ`, `Ї`, `ѓ`); `ё`/`Ё` are Russian.
+    let rare_cyrillic =
+        matches!(u, 0x0400 | 0x0402..=0x040F | 0x0450 | 0x0452..=0x045F | 0x0490 | 0x0491);
+    rare_cyrillic || class(c) & !(COMMON | UPPER_COMMON | LOWER_COMMON) != 0
 }
 
 /// True when `text` holds a juxtaposition of characters that is far more
@@ -195,6 +199,17 @@ pub(super) fn is_bad(text: &str) -> bool {
         i += c.len_utf8();
     }
     false
+}
+
+/// True when one of the juxtapositions this crate adds to the published
+/// set (mojibake glued inside a Latin word) occurs in `text`. Used on a
+/// segment together with its neighbours.
+pub(super) fn is_bad_inside_word(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len()).any(|i| {
+        let g = |k: usize| chars.get(i + k).copied();
+        extra_rules(chars[i], g(1), g(2), g(3))
+    })
 }
 
 fn window_at(text: &str, s: usize) -> bool {
@@ -382,11 +397,15 @@ fn extra_rules(a: char, b: Option<char>, c: Option<char>, d: Option<char>) -> bo
     if b == Some('√') && c.is_some_and(|c| MAC_CONT.contains(c)) {
         return true;
     }
-    // `mГ©dicament`: a windows-1251 reading of a Latin-1 letter inside a
-    // Latin word.
+    // `mГ©dicament`, `naГЇve`: a windows-1251 reading of a Latin-1 letter
+    // inside a Latin word (a Cyrillic capital followed by a character that
+    // stands for a UTF-8 continuation byte, then a Latin letter).
     if matches!(b, Some('В' | 'Г' | 'Р' | 'С'))
         && c.is_some_and(|c| {
-            class(c) & (C1 | BAD | PUNCT | CURRENCY) != 0 || matches!(c, '°' | 'µ')
+            matches!(
+                super::codecs::encode_char(c, super::codecs::WINDOWS_1251),
+                Some(0x80..=0xBF)
+            )
         })
         && d.is_some_and(|d| d.is_ascii_alphabetic())
     {

@@ -171,9 +171,9 @@ fn koi8_utf8(text: &str) -> PassOutput {
             _ => 0,
         }
     };
-    let cont = |c: char| -> bool {
-        !c.is_alphabetic() && matches!(codecs::encode_char(c, KOI8_R), Some(0x80..=0xBF))
-    };
+    // Continuation bytes read as KOI8-R are box-drawing and maths symbols,
+    // plus `ё`/`Ё`; a run must hold at least one symbol.
+    let cont = |c: char| -> bool { matches!(codecs::encode_char(c, KOI8_R), Some(0x80..=0xBF)) };
     let mut rw: Option<Rewriter<'_>> = None;
     let mut p = 0;
     while p < chars.len() {
@@ -193,8 +193,12 @@ fn koi8_utf8(text: &str) -> PassOutput {
         }
         let start = chars[p].0;
         let end = chars.get(q).map_or(text.len(), |x| x.0);
-        let alone = p == 0 || !chars[p - 1].1.is_alphabetic();
-        if units >= 2 || alone {
+        let run = &chars[p..q];
+        // `Ё` after a lower-case letter (`пЁ` is `г`) is as telling.
+        let has_symbol = run
+            .iter()
+            .any(|x| (!x.1.is_alphabetic() || x.1 == 'Ё') && cont(x.1));
+        if has_symbol {
             let bytes: Option<Vec<u8>> = text[start..end]
                 .chars()
                 .map(|c| codecs::encode_char(c, KOI8_R))

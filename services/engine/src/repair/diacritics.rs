@@ -102,8 +102,10 @@ pub(super) fn restore(text: &str) -> PassOutput {
 /// For a token of letters and marks, the restored word and its span inside
 /// the token.
 fn restore_word(token: &str) -> Option<(usize, usize, String)> {
-    // Trailing `?`/`·` is punctuation; leading marks are not part of words.
-    let trimmed_end = token.trim_end_matches(['?', '·']);
+    // A trailing `?` is a question mark (`touch?` must not become
+    // `touché`); a trailing `·` or U+FFFD is a lost letter. Leading marks
+    // are not part of words.
+    let trimmed_end = token.trim_end_matches('?');
     let trimmed = trimmed_end.trim_start_matches(is_mark);
     let off = trimmed_end.len() - trimmed.len();
     if !trimmed.contains(is_mark) {

@@ -22,7 +22,7 @@
 
 use std::borrow::Cow;
 
-use super::chars::is_bad;
+use super::chars::{is_bad, is_bad_inside_word};
 use super::codecs::{
     self, CODECS, CONT, CONT_STRICT, LATIN_1, LEAD2, LEAD3, LEAD4, Tracked, WINDOWS_1252,
 };
@@ -550,6 +550,13 @@ fn same_script_as_context(fixed: &str, context: impl Iterator<Item = char>) -> b
     want.is_some_and(|w| context.into_iter().any(|c| script(c) == Some(w)))
 }
 
+/// `text[s..e]` widened by one character on each side.
+fn with_neighbours(text: &str, s: usize, e: usize) -> &str {
+    let start = text[..s].char_indices().next_back().map_or(s, |(i, _)| i);
+    let end = text[e..].chars().next().map_or(e, |c| e + c.len_utf8());
+    &text[start..end]
+}
+
 fn inconsistent_pass(text: &str, cfg: Config, relaxed: bool) -> PassOutput {
     let runs = utf8_runs(text, relaxed);
     if runs.is_empty() {
@@ -561,8 +568,11 @@ fn inconsistent_pass(text: &str, cfg: Config, relaxed: bool) -> PassOutput {
         if sub.len() >= text.len() {
             continue;
         }
-        if is_bad(sub) {
+        if is_bad(sub) || (!relaxed && is_bad_inside_word(with_neighbours(text, s, e))) {
             if let Some((fixed, sub_edits)) = fix_encoding(sub, cfg) {
+                rw.splice(s, e, &fixed, &sub_edits);
+            } else if let Some((fixed, sub_edits)) = one_step_ungated(sub, cfg) {
+                // Bad only with its neighbours (`naГЇve`): one layer.
                 rw.splice(s, e, &fixed, &sub_edits);
             }
         } else if !relaxed && e - s >= 4 {

@@ -407,6 +407,64 @@ fn strict_decoding_refuses() {
     assert_eq!(e.reason(), "INVALID_BYTES");
 }
 
+/// Normalizes every document of a generated corpus and checks that clean
+/// documents get no edit and damaged ones come back clean; returns
+/// `(clean docs with edits, damaged docs, damaged docs restored)`.
+fn corpus_run(options: &textstance_corpus::Options) -> (Vec<String>, usize, usize, Vec<String>) {
+    let opts = NormalizeOptions::default();
+    let mut touched = Vec::new();
+    let mut missed = Vec::new();
+    let (mut damaged, mut restored) = (0, 0);
+    for doc in textstance_corpus::generate(options) {
+        let n = normalize(Input::Text(&doc.text), &opts).expect("text");
+        match doc.damage {
+            None if !n.edits.is_empty() => touched.push(format!("{}: {:?}", doc.id, n.edits)),
+            None => {}
+            Some(d) => {
+                damaged += 1;
+                if n.text == doc.clean {
+                    restored += 1;
+                } else {
+                    missed.push(format!("{} ({d})", doc.id));
+                }
+            }
+        }
+    }
+    (touched, damaged, restored, missed)
+}
+
+#[test]
+fn clean_corpus_gets_no_edit_and_damage_is_repaired() {
+    let (touched, damaged, restored, missed) =
+        corpus_run(&textstance_corpus::Options::with_size(1_000_000));
+    assert!(touched.is_empty(), "clean documents edited: {touched:?}");
+    assert!(damaged > 50);
+    // Lost diacritics are restored only for list words; everything else
+    // must come back exactly.
+    let other_misses: Vec<&String> = missed
+        .iter()
+        .filter(|m| !m.contains("lost diacritics"))
+        .collect();
+    assert!(
+        other_misses.is_empty(),
+        "{other_misses:?} ({restored}/{damaged} restored)"
+    );
+}
+
+/// The 10 MB clean corpus of the target; run with
+/// `cargo test --release -p textstance-engine -- --ignored clean_corpus_10mb`.
+#[test]
+#[ignore = "10 MB: run in release"]
+fn clean_corpus_10mb_gets_no_edit() {
+    let (touched, ..) = corpus_run(&textstance_corpus::Options::clean(10_000_000));
+    assert!(
+        touched.is_empty(),
+        "clean documents edited: {} e.g. {:?}",
+        touched.len(),
+        touched.first()
+    );
+}
+
 /// Text made of characters mojibake is made of, so properties exercise the
 /// repairs rather than only the fast path.
 fn tricky_text() -> impl Strategy<Value = String> {
