@@ -8,6 +8,9 @@
 //!
 //! Run: `cargo bench -p textstance-engine --bench repair`.
 
+// `criterion_group!` generates an undocumented function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -306,7 +306,8 @@ mod tests {
 
     #[test]
     fn evidence_order() {
-        let cases: &[(&[u8], Option<&str>, &str, Evidence, &str)] = &[
+        type Case<'a> = (&'a [u8], Option<&'a str>, &'a str, Evidence, &'a str);
+        let cases: &[Case<'_>] = &[
             (
                 b"\xEF\xBB\xBFhi",
                 Some("windows-1251"),

@@ -84,11 +84,13 @@ pub(super) fn restore(text: &str) -> PassOutput {
             start.get_or_insert(i);
             continue;
         }
-        if let Some(s) = start.take() {
-            if let Some(fixed) = restore_word(&text[s..i]) {
-                let (ws, we, w) = fixed;
+        if let Some((ws, we, w)) = start
+            .take()
+            .and_then(|s| restore_word(&text[s..i]).map(|(ws, we, w)| (s + ws, s + we, w)))
+        {
+            {
                 rw.get_or_insert_with(|| Rewriter::new(text)).replace(
-                    Span::new(s + ws, s + we),
+                    Span::new(ws, we),
                     &w,
                     EditKind::Diacritic,
                     Cow::Borrowed("lost diacritic restored from the word list"),

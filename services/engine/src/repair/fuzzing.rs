@@ -1,4 +1,4 @@
-//! Invariants of [`normalize`](super::normalize) on arbitrary input, shared
+//! Invariants of [`normalize`] on arbitrary input, shared
 //! by the cargo-fuzz target (`fuzz/fuzz_targets/normalize.rs`) and a
 //! proptest, so CI checks them even without a nightly toolchain.
 //!

@@ -75,7 +75,7 @@ pub(super) fn one_step(text: &str, cfg: Config) -> PassOutput {
 
 fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
     let mask = codecs::encodable_mask(text, (1 << FTFY_CODECS) - 1);
-    for i in 0..FTFY_CODECS {
+    for (i, codec) in CODECS.iter().enumerate().take(FTFY_CODECS) {
         if mask & (1 << i) == 0 {
             continue;
         }
@@ -89,10 +89,10 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
             a0 = changed || before != t.bytes.len();
         }
         let mut lossy = Vec::new();
-        if CODECS[i].sloppy {
+        if codec.sloppy {
             lossy = replace_lossy(&mut t, cfg.infer_lost_bytes);
         }
-        if let Some(out) = transcode(text, &t, CODECS[i].name, a0, &lossy) {
+        if let Some(out) = transcode(text, &t, codec.name, a0, &lossy) {
             return Some(out);
         }
     }

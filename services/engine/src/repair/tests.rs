@@ -394,8 +394,10 @@ fn raw_bytes_spans_index_the_raw_input() {
 
 #[test]
 fn strict_decoding_refuses() {
-    let mut o = NormalizeOptions::default();
-    o.strict_decoding = true;
+    let o = NormalizeOptions {
+        strict_decoding: true,
+        ..NormalizeOptions::default()
+    };
     let e = normalize(
         Input::Bytes {
             bytes: b"ab\xC3",
