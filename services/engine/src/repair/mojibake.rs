@@ -233,9 +233,13 @@ fn altered_at(b: &[u8], i: usize) -> Option<usize> {
 
 fn has_altered_utf8(b: &[u8]) -> bool {
     // Every pattern has a space within its first four bytes.
-    b.iter()
-        .enumerate()
-        .any(|(i, &x)| x == b' ' && (i.saturating_sub(3)..i).any(|s| altered_at(b, s).is_some()))
+    // ... and a byte of 0x80 or more right before that space.
+    b.iter().enumerate().any(|(i, &x)| {
+        x == b' '
+            && i > 0
+            && b[i - 1] >= 0x80
+            && (i.saturating_sub(3)..i).any(|s| altered_at(b, s).is_some())
+    })
 }
 
 /// Puts back bytes 0xA0 that became spaces. Returns true when a byte changed.
@@ -395,6 +399,12 @@ fn transcode(
     let mut edits: Vec<Edit> = Vec::new();
     let mut copied = 0usize; // input offset consumed so far
     for dc in &chars {
+        if dc.end == dc.start + 1 && dc.c.is_ascii() && dc.c != '\u{1a}' {
+            // ASCII maps to itself in every codec.
+            out.push(dc.c);
+            copied = t.src[dc.start].1 as usize;
+            continue;
+        }
         let start = (t.src[dc.start].0 as usize).max(copied);
         let end = (t.src[dc.end - 1].1 as usize).max(start);
         let is_lossy = !lossy.is_empty() && lossy.iter().any(|&(s, e)| dc.start < e && s < dc.end);

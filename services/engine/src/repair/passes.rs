@@ -25,8 +25,11 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     let mut out: Option<String> = None;
     let mut edits: Vec<Edit> = Vec::new();
     let mut at = 0;
-    for line in Lines(&text) {
-        let flags = Flags::scan(line);
+    let mut rest: &str = &text;
+    while !rest.is_empty() {
+        let (flags, len) = Flags::scan_line(rest, true);
+        let (line, tail) = rest.split_at(len);
+        rest = tail;
         if ftfy_html && flags.lt {
             html_ok = false;
         }
@@ -63,50 +66,6 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     }
 }
 
-/// Lines ending after LF, CRLF, CR, U+2028 or U+2029, so a line means the
-/// same before and after line breaks are normalized (which keeps repair
-/// idempotent).
-struct Lines<'t>(&'t str);
-
-impl<'t> Iterator for Lines<'t> {
-    type Item = &'t str;
-
-    fn next(&mut self) -> Option<&'t str> {
-        if self.0.is_empty() {
-            return None;
-        }
-        let b = self.0.as_bytes();
-        let mut end = b.len();
-        let mut i = 0;
-        while i < b.len() {
-            match b[i] {
-                b'\n' => {
-                    end = i + 1;
-                    break;
-                }
-                b'\r' => {
-                    end = if b.get(i + 1) == Some(&b'\n') {
-                        i + 2
-                    } else {
-                        i + 1
-                    };
-                    break;
-                }
-                0xE2 if b.get(i + 1) == Some(&0x80)
-                    && matches!(b.get(i + 2), Some(0xA8 | 0xA9)) =>
-                {
-                    end = i + 3;
-                    break;
-                }
-                _ => i += 1,
-            }
-        }
-        let (line, rest) = self.0.split_at(end);
-        self.0 = rest;
-        Some(line)
-    }
-}
-
 /// Bytes that need a look in [`Flags::scan`]: controls, `&`, `?`, `<`, DEL.
 const ASCII_SPECIAL: [bool; 128] = {
     let mut t = [false; 128];
@@ -117,6 +76,7 @@ const ASCII_SPECIAL: [bool; 128] = {
     }
     t[b'&' as usize] = true;
     t[b'?' as usize] = true;
+    t[b'\n' as usize] = true;
     t[b'<' as usize] = true;
     t[0x7F] = true;
     t
@@ -160,6 +120,12 @@ fn is_letterish(b: u8) -> bool {
 
 impl Flags {
     fn scan(text: &str) -> Flags {
+        Flags::scan_line(text, false).0
+    }
+
+    /// Scans `text`, up to and including the first line break when
+    /// `stop_at_break`; returns the flags and the length scanned.
+    fn scan_line(text: &str, stop_at_break: bool) -> (Flags, usize) {
         let mut f = Flags::default();
         let b = text.as_bytes();
         let n = b.len();
@@ -179,7 +145,22 @@ impl Flags {
                                 && is_letterish(b[i - 1])
                                 && b.get(i + 1).is_some_and(|&n| is_letterish(n));
                         }
-                        b'\r' => f.line_break = true,
+                        b'\n' => {
+                            if stop_at_break {
+                                return (f, i + 1);
+                            }
+                        }
+                        b'\r' => {
+                            f.line_break = true;
+                            if stop_at_break {
+                                let end = if b.get(i + 1) == Some(&b'\n') {
+                                    i + 2
+                                } else {
+                                    i + 1
+                                };
+                                return (f, end);
+                            }
+                        }
                         0x0C => {}
                         _ => f.control = true,
                     }
@@ -240,7 +221,12 @@ impl Flags {
                             f.mark |= u == 0xB7;
                             f.curly |= u == 0x2BC;
                         }
-                        0x2028 | 0x2029 => f.line_break = true,
+                        0x2028 | 0x2029 => {
+                            f.line_break = true;
+                            if stop_at_break {
+                                return (f, i);
+                            }
+                        }
                         0x206A..=0x206F | 0xFFF9..=0xFFFC => f.control = true,
                         0x2500..=0x25A0 => f.boxes = true,
                         0xFEFF => f.bom = true,
@@ -255,7 +241,7 @@ impl Flags {
                 }
             }
         }
-        f
+        (f, n)
     }
 
     fn many_capitals(&self) -> bool {
