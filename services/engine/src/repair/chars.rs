@@ -172,7 +172,7 @@ pub(super) fn is_bad(text: &str) -> bool {
     let mut i = 0;
     while i < b.len() {
         if b[i] < 0x80 {
-            i += 1;
+            i = super::passes::skip_ascii(b, i + 1);
             continue;
         }
         let Some(c) = text[i..].chars().next() else {
@@ -230,6 +230,15 @@ fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], fi
     let c = rest[1];
     let d = rest[2];
     let cb = b.map_or(0, class);
+    // Every rule needs a classified second character, except those starting
+    // with a C1 control, `Œ`/`œ`, `Ã`/`Â`, or a letter before whitespace.
+    if cb == 0
+        && ca & C1 == 0
+        && !matches!(a, 'Œ' | 'œ' | 'Ã' | 'Â')
+        && !b.is_some_and(is_py_space)
+    {
+        return false;
+    }
     let cc = c.map_or(0, class);
     if ca & C1 != 0 {
         return true;

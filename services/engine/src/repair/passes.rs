@@ -82,6 +82,53 @@ const ASCII_SPECIAL: [bool; 128] = {
     t
 };
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// True when some byte of `w` is zero.
+#[inline]
+fn has_zero_byte(w: u64) -> bool {
+    w.wrapping_sub(ONES) & !w & HIGHS != 0
+}
+
+/// Skips 8-byte words of plain printable ASCII (no control, DEL, `&`, `?`,
+/// `<` or non-ASCII byte) from `i`; returns the first index that needs a
+/// look.
+#[inline]
+fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(a);
+        let special = w & HIGHS != 0
+            // a byte below 0x20: subtracting 0x20 borrows into its top bit
+            || w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
+            || has_zero_byte(w ^ (ONES * u64::from(b'&')))
+            || has_zero_byte(w ^ (ONES * u64::from(b'?')))
+            || has_zero_byte(w ^ (ONES * u64::from(b'<')))
+            || has_zero_byte(w ^ (ONES * 0x7F));
+        if special {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
+
+/// Skips 8-byte words of ASCII from `i`.
+#[inline]
+pub(super) fn skip_ascii(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        if u64::from_le_bytes(a) & HIGHS != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
+
 /// What one scan of a line found; passes whose characters are absent are
 /// skipped, and a line with nothing to do is copied as it is.
 #[derive(Debug, Default, Clone, Copy)]
@@ -135,7 +182,11 @@ impl Flags {
             let x = b[i];
             if x < 0x80 {
                 run = 0;
-                if ASCII_SPECIAL[usize::from(x)] {
+                if !ASCII_SPECIAL[usize::from(x)] {
+                    i = skip_plain_ascii(b, i + 1);
+                    continue;
+                }
+                {
                     match x {
                         b'&' => f.amp = true,
                         b'<' => f.lt = true,
@@ -437,14 +488,17 @@ fn map_chars(
     kind: EditKind,
     reason: &'static str,
 ) -> PassOutput {
-    if text.is_ascii() {
-        return None;
-    }
     let mut rw = Rewriter::new(text);
-    for (i, c) in text.char_indices() {
-        if c.is_ascii() {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] < 0x80 {
+            i = skip_ascii(b, i + 1);
             continue;
         }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
         if let Some(r) = f(c) {
             rw.replace(
                 Span::new(i, i + c.len_utf8()),
@@ -453,6 +507,7 @@ fn map_chars(
                 Cow::Borrowed(reason),
             );
         }
+        i += c.len_utf8();
     }
     rw.finish()
 }
