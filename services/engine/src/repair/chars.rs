@@ -232,10 +232,7 @@ fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], fi
     let cb = b.map_or(0, class);
     // Every rule needs a classified second character, except those starting
     // with a C1 control, `Œ`/`œ`, `Ã`/`Â`, or a letter before whitespace.
-    if cb == 0
-        && ca & C1 == 0
-        && !matches!(a, 'Œ' | 'œ' | 'Ã' | 'Â')
-        && !b.is_some_and(is_py_space)
+    if cb == 0 && ca & C1 == 0 && !matches!(a, 'Œ' | 'œ' | 'Ã' | 'Â') && !b.is_some_and(is_py_space)
     {
         return false;
     }

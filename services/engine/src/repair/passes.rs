@@ -12,7 +12,7 @@ use unicode_normalization::{UnicodeNormalization, is_nfc_quick, is_nfkc_quick};
 
 use super::mojibake::{self, PassOutput};
 use super::{Edit, EditKind, NormalizeOptions, Profile, UnicodeForm, compose};
-use super::{cyrillic, diacritics, entities};
+use super::{chars, cyrillic, diacritics, entities};
 use crate::Span;
 
 /// Runs every enabled pass over `text`.
@@ -324,6 +324,9 @@ fn run_line<'a>(
         infer_lost_bytes: o.infer_lost_bytes,
     };
     let mut f = flags;
+    // Set when the text was found not bad and has since changed only in
+    // ways that cannot make it bad (quotes straightened, line breaks).
+    let mut not_bad = false;
     for _ in 0..4 {
         // Another round runs when a repair changed the text (line breaks
         // excepted: lines are already split at every kind of break), as a
@@ -331,28 +334,49 @@ fn run_line<'a>(
         let mut round_changed = false;
         macro_rules! pass {
             ($cond:expr, $call:expr) => {
-                pass!($cond, $call, true)
-            };
-            ($cond:expr, $call:expr, $sensitive:expr) => {
                 if $cond {
                     if let Some((next, e)) = $call {
-                        {
-                            edits = if edits.is_empty() {
-                                e
-                            } else {
-                                compose(&edits, &e)
-                            };
-                            text = Cow::Owned(next);
-                            round_changed |= $sensitive;
-                            f = Flags::scan(&text);
-                        }
+                        edits = if edits.is_empty() {
+                            e
+                        } else {
+                            compose(&edits, &e)
+                        };
+                        text = Cow::Owned(next);
+                        round_changed = true;
+                        not_bad = false;
+                        f = Flags::scan(&text);
+                    }
+                }
+            };
+        }
+        // For passes that only replace the characters `$field` flags with
+        // ASCII (so no rescan is needed, and text that was not bad stays
+        // not bad).
+        macro_rules! pass_light {
+            ($cond:expr, $call:expr, $field:ident, $sensitive:expr) => {
+                if $cond {
+                    if let Some((next, e)) = $call {
+                        edits = if edits.is_empty() {
+                            e
+                        } else {
+                            compose(&edits, &e)
+                        };
+                        text = Cow::Owned(next);
+                        round_changed |= $sensitive;
+                        f.$field = false;
                     }
                 }
             };
         }
         pass!(html_ok && f.amp, entities::unescape(&text));
         if o.fix_mojibake {
-            pass!(f.other, mojibake::fix_encoding(&text, cfg));
+            if f.other && !not_bad {
+                if chars::is_bad(&text) {
+                    pass!(true, mojibake::fix_encoding(&text, cfg));
+                } else {
+                    not_bad = true;
+                }
+            }
             pass!(
                 f.boxes || f.latin1_run >= 3 || f.many_capitals(),
                 cyrillic::fix(&text, f.boxes, f.latin1_run >= 3, f.many_capitals())
@@ -372,13 +396,16 @@ fn run_line<'a>(
                 "full-width or half-width form"
             )
         );
-        pass!(
+        pass_light!(
             o.uncurl_quotes && f.curly,
-            map_chars(&text, uncurl, EditKind::Quote, "curly quote straightened")
+            map_chars(&text, uncurl, EditKind::Quote, "curly quote straightened"),
+            curly,
+            true
         );
-        pass!(
+        pass_light!(
             o.normalize_line_breaks && f.line_break,
             line_breaks(&text),
+            line_break,
             false
         );
         pass!(
