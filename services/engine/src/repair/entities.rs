@@ -16,17 +16,9 @@ use crate::Span;
 /// True when the text holds something that looks like a tag (`<p`, `</`,
 /// `<!`): entities there are markup, not damage.
 pub(super) fn looks_like_markup(text: &str) -> bool {
-    let b = text.as_bytes();
-    memchr_iter(b'<', b).any(|i| {
-        b.get(i + 1)
-            .is_some_and(|&n| n.is_ascii_alphabetic() || n == b'/' || n == b'!' || n == b'?')
-    })
-}
-
-fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    hay.iter()
-        .enumerate()
-        .filter_map(move |(i, &b)| (b == needle).then_some(i))
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?')))
 }
 
 fn lookup(name: &str) -> Option<&'static str> {

@@ -19,9 +19,8 @@ use crate::Span;
 pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a, str>, Vec<Edit>) {
     let ftfy_html = options.profile == Profile::Ftfy;
     let mut html_ok = options.fix_html_entities;
-    if html_ok && !ftfy_html && entities::looks_like_markup(&text) {
-        html_ok = false;
-    }
+    // Whether the text is markup is asked only once a line has an `&`.
+    let mut markup_checked = ftfy_html;
     let mut out: Option<String> = None;
     let mut edits: Vec<Edit> = Vec::new();
     let mut at = 0;
@@ -32,6 +31,10 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
         rest = tail;
         if ftfy_html && flags.lt {
             html_ok = false;
+        }
+        if flags.amp && html_ok && !markup_checked {
+            markup_checked = true;
+            html_ok = !entities::looks_like_markup(&text);
         }
         if flags.is_boring(options, html_ok) {
             if let Some(out) = out.as_mut() {
