@@ -164,10 +164,6 @@ struct Flags {
     cyr_lower: usize,
 }
 
-fn is_letterish(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b >= 0x80
-}
-
 impl Flags {
     fn scan(text: &str) -> Flags {
         Flags::scan_line(text, false).0
@@ -194,10 +190,14 @@ impl Flags {
                         b'&' => f.amp = true,
                         b'<' => f.lt = true,
                         b'?' => {
-                            f.mark = true;
-                            f.q_in_word |= i > 0
-                                && is_letterish(b[i - 1])
-                                && b.get(i + 1).is_some_and(|&n| is_letterish(n));
+                            f.q_in_word |= text[..i]
+                                .chars()
+                                .next_back()
+                                .is_some_and(char::is_alphabetic)
+                                && text[i + 1..]
+                                    .chars()
+                                    .next()
+                                    .is_some_and(char::is_alphabetic);
                         }
                         b'\n' => {
                             if stop_at_break {
@@ -435,7 +435,10 @@ fn run_line<'a>(
                 && (f.maybe_denormal || (o.unicode_form == UnicodeForm::Nfkc && f.non_ascii)),
             unicode_form(&text, o.unicode_form)
         );
-        pass!(o.restore_diacritics && f.mark, diacritics::restore(&text));
+        pass!(
+            o.restore_diacritics && (f.mark || f.q_in_word),
+            diacritics::restore(&text)
+        );
         if !round_changed {
             break;
         }
