@@ -43,7 +43,41 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
             at += line.len();
             continue;
         }
-        let (fixed, line_edits) = run_line(line, flags, options, html_ok);
+        // Repair the line without its break, so a line means the same
+        // before and after breaks are normalized (repair stays idempotent).
+        let body_len = line.len() - break_len(line);
+        let (body, brk) = line.split_at(body_len);
+        let (mut fixed, mut line_edits) = run_line(body, Flags::scan(body), options, html_ok);
+        if !brk.is_empty() {
+            let reason = match brk {
+                "\n" => None,
+                "\r\n" => Some("crlf line break"),
+                "\r" => Some("cr line break"),
+                "\u{2028}" => Some("u+2028 line separator"),
+                _ => Some("u+2029 paragraph separator"),
+            };
+            match reason.filter(|_| options.normalize_line_breaks) {
+                Some(reason) => {
+                    let mut f = fixed.into_owned();
+                    let o = f.len();
+                    f.push('\n');
+                    line_edits.push(Edit {
+                        input: Span::new(body_len, line.len()),
+                        output: Span::new(o, o + 1),
+                        kind: EditKind::LineBreak,
+                        reason: Cow::Borrowed(reason),
+                    });
+                    fixed = Cow::Owned(f);
+                }
+                None => {
+                    if !line_edits.is_empty() {
+                        let mut f = fixed.into_owned();
+                        f.push_str(brk);
+                        fixed = Cow::Owned(f);
+                    }
+                }
+            }
+        }
         if !line_edits.is_empty() {
             let out = out.get_or_insert_with(|| {
                 let mut s = String::with_capacity(text.len() + text.len() / 8 + 16);
@@ -66,6 +100,19 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     match out {
         Some(out) => (Cow::Owned(out), edits),
         None => (text, Vec::new()),
+    }
+}
+
+/// Length of the line break that ends `line` (0 when none).
+fn break_len(line: &str) -> usize {
+    if line.ends_with("\r\n") {
+        2
+    } else if line.ends_with(['\n', '\r']) {
+        1
+    } else if line.ends_with(['\u{2028}', '\u{2029}']) {
+        3
+    } else {
+        0
     }
 }
 

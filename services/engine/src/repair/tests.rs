@@ -467,6 +467,22 @@ fn clean_corpus_10mb_gets_no_edit() {
     );
 }
 
+/// Regressions found by fuzzing: a line's break must not change how the
+/// line is repaired (U+2029 is not encodable, LF is).
+#[test]
+fn idempotent_across_line_break_kinds() {
+    for profile in [Profile::Default, Profile::Ftfy] {
+        for text in [
+            "\u{FFFD}Ł\u{FFFD}1\u{2029}\u{FFFD}\u{FFFD}1",
+            "Ã©\r\nÃ©\u{2028}x",
+        ] {
+            let once = fix(text, profile);
+            let twice = fix(&once.text, profile);
+            assert_eq!(twice.text, once.text, "{text:?}");
+        }
+    }
+}
+
 /// Text made of characters mojibake is made of, so properties exercise the
 /// repairs rather than only the fast path.
 fn tricky_text() -> impl Strategy<Value = String> {
