@@ -92,9 +92,7 @@ pub fn detect(text: &str) -> Lang {
             other += 1;
         }
     }
-    if cyrillic == 0 && latin == 0 {
-        Lang::Other
-    } else if other > latin + cyrillic {
+    if (cyrillic == 0 && latin == 0) || other > latin + cyrillic {
         Lang::Other
     } else if cyrillic * 2 >= latin {
         Lang::Ru
