@@ -67,6 +67,14 @@ fn pairs() -> &'static [[bool; 32]; 32] {
     })
 }
 
+/// True when `a` then `b` is a common Russian letter pair (any case).
+pub(super) fn common_pair(a: char, b: char) -> bool {
+    match (letter_index(a), letter_index(b)) {
+        (Some(x), Some(y)) => pairs()[x][y],
+        _ => false,
+    }
+}
+
 /// Plausibility of Cyrillic words as Russian.
 #[derive(Debug, Default, Clone, Copy)]
 struct Score {

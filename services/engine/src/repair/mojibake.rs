@@ -350,7 +350,7 @@ fn replace_lossy(t: &mut Tracked, infer: bool) -> Vec<(usize, usize)> {
     while i < t.bytes.len() {
         if let Some(n) = lossy_at(&t.bytes, i) {
             let seq = &t.bytes[i..i + n];
-            let rep: &[u8] = match infer.then(|| infer_lost(seq)).flatten() {
+            let rep: &[u8] = match infer.then(|| infer_lost(seq, &t.bytes, i)).flatten() {
                 Some(r) => r,
                 None => "\u{FFFD}".as_bytes(),
             };
@@ -373,13 +373,45 @@ fn replace_lossy(t: &mut Tracked, infer: bool) -> Vec<(usize, usize)> {
 }
 
 /// The bytes a lossy sequence stood for, when one answer is far more likely
-/// than any other: `E2 80 ?` after windows-1252 lost one of its five
-/// undefined bytes is U+201D (the others are rare format characters).
-fn infer_lost(seq: &[u8]) -> Option<&'static [u8]> {
-    match seq {
-        [0xE2, 0x80, 0x1A] => Some("\u{201D}".as_bytes()),
-        _ => None,
+/// than any other:
+/// - `E2 80 ?` after windows-1252 lost one of its five undefined bytes is
+///   U+201D (the others are rare format characters);
+/// - `D1 ?` is `с`, `э` or `я` (the other two are not Russian), and `D0 ?`
+///   is `А`, `Н` or `Ё`: the letter is chosen only when it makes common
+///   Russian letter pairs with *both* neighbours and no other candidate
+///   does (`ру?ский` → `русский`); otherwise U+FFFD.
+fn infer_lost(seq: &[u8], bytes: &[u8], at: usize) -> Option<&'static [u8]> {
+    const LOWER: [&[u8]; 3] = ["с".as_bytes(), "э".as_bytes(), "я".as_bytes()];
+    const UPPER: [&[u8]; 3] = ["А".as_bytes(), "Н".as_bytes(), "Ё".as_bytes()];
+    let candidates = match seq {
+        [0xE2, 0x80, 0x1A] => return Some("\u{201D}".as_bytes()),
+        [0xD1, 0x1A] => LOWER,
+        [0xD0, 0x1A] => UPPER,
+        _ => return None,
+    };
+    let letter = |b: Option<&[u8]>| -> Option<char> {
+        let b = b?;
+        let c = std::str::from_utf8(b).ok()?.chars().next()?;
+        ('\u{0400}'..='\u{04FF}').contains(&c).then_some(c)
+    };
+    let prev = letter(at.checked_sub(2).and_then(|p| bytes.get(p..at)))?;
+    let next = letter(bytes.get(at + 2..at + 4))?;
+    let mut best: Option<&'static [u8]> = None;
+    let mut best_hits = 0;
+    let mut tie = false;
+    for cand in candidates {
+        let c = std::str::from_utf8(cand).ok()?.chars().next()?;
+        let hits = usize::from(super::cyrillic::common_pair(prev, c))
+            + usize::from(super::cyrillic::common_pair(c, next));
+        if hits > best_hits {
+            best = Some(cand);
+            best_hits = hits;
+            tie = false;
+        } else if hits == best_hits {
+            tie = true;
+        }
     }
+    (best_hits == 2 && !tie).then_some(best).flatten()
 }
 
 /// Decodes tracked bytes as UTF-8 and reports per-character edits against

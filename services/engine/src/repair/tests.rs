@@ -173,6 +173,14 @@ fn c1_nbsp_and_lost_bytes() {
     let n = fix(&lossy, Profile::Default);
     assert_eq!(n.text, "“quoted”");
     assert!(n.edits.iter().any(|e| e.kind == EditKind::LostByte));
+    // A Russian letter whose second byte was lost: inferred from both
+    // neighbours when only one candidate makes common pairs.
+    let ru = mojibake("русский язык", Misread::Whatwg(encoding_rs::WINDOWS_1252));
+    // `с` is D1 81; windows-1252 leaves 0x81 undefined, a strict decoder
+    // writes U+FFFD for it.
+    let lossy_ru = ru.replacen('\u{81}', "\u{FFFD}", 1);
+    assert_eq!(fix(&lossy_ru, Profile::Default).text, "русский язык");
+    assert_eq!(fix(&lossy_ru, Profile::Ftfy).text, "ру\u{FFFD}ский язык");
     // The ftfy profile does not guess and uncurls.
     assert_eq!(fix(&lossy, Profile::Ftfy).text, "\"quoted\u{FFFD}");
 }
