@@ -33,6 +33,7 @@
 
 pub mod config;
 pub mod convert;
+pub mod entry;
 pub mod health;
 pub mod lexicons;
 pub mod limits;
