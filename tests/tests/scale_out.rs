@@ -362,6 +362,8 @@ async fn three_replicas_share_the_load_and_one_drains_and_restarts_without_failu
             .map_or(0, |d| d.as_millis())
     ));
     std::fs::create_dir_all(&dir).expect("create log dir");
+    // Shown only when the test fails; the directory is removed on success.
+    println!("replica logs in {}", dir.display());
 
     let port = port_free_on_all_hosts();
     let metrics_port = loop {
