@@ -181,14 +181,17 @@ impl Replica {
         );
     }
 
-    /// Sends SIGTERM through kill(1).
+    /// Sends SIGTERM through kill(1), or the shell's `kill` builtin where
+    /// no kill binary is installed (slim images without procps).
     fn sigterm(&self) {
-        let pid = self.child.as_ref().expect("running").id();
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .expect("run kill");
+        let pid = self.child.as_ref().expect("running").id().to_string();
+        let status = match Command::new("kill").args(["-TERM", &pid]).status() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Command::new("sh")
+                .args(["-c", r#"kill -TERM "$1""#, "sh", &pid])
+                .status(),
+            other => other,
+        }
+        .expect("run kill");
         assert!(status.success(), "kill -TERM {pid}: {status}");
     }
 
