@@ -91,6 +91,16 @@ impl TestServer {
             .max_encoding_message_size(64 << 20)
     }
 
+    /// The typed `textstance-client` for this server (one endpoint, default
+    /// retries and timeouts, the same 64 MiB message limit as [`Self::client`]).
+    pub async fn typed_client(&self) -> textstance_client::Client {
+        textstance_client::ClientBuilder::new(self.url())
+            .max_message_size(64 << 20)
+            .connect()
+            .await
+            .expect("typed client connects to the test server")
+    }
+
     /// A health client on a new connection.
     pub async fn health(&self) -> HealthClient<Channel> {
         HealthClient::new(self.channel().await)

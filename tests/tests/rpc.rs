@@ -1,5 +1,9 @@
 //! Every TextService RPC over real gRPC, checked against the embedded
 //! engine (the oracle), plus offsets, encodings, compression and request ids.
+//! Stories, features, raw bytes, batch and stream go through the typed
+//! `textstance-client` (`TestServer::typed_client`); the rest, which read
+//! response metadata or drive the generated API directly, keep the generated
+//! `TextServiceClient`.
 
 use textstance_engine::{self as engine, AnalyzeOptions, Features, Input, Lexicons};
 use textstance_proto::pb;
@@ -63,13 +67,12 @@ async fn analyze_matches_the_embedded_engine_on_every_example() {
 #[tokio::test]
 async fn stories_have_cues_and_damage_is_repaired() {
     let server = TestServer::start_default().await;
-    let mut client = server.client().await;
+    let client = server.typed_client().await;
     for (name, lang) in [("en_story.txt", "en"), ("ru_story.txt", "ru")] {
         let r = client
             .analyze_text(analyze_request(text_doc(name, &data_text(name))))
             .await
             .expect("ok")
-            .into_inner()
             .result
             .expect("result");
         let l = r.language.expect("language");
@@ -95,7 +98,6 @@ async fn stories_have_cues_and_damage_is_repaired() {
         })
         .await
         .expect("ok")
-        .into_inner()
         .result
         .expect("result");
     assert!(r.changed);
@@ -240,7 +242,7 @@ async fn normalize_segment_tag_and_list_lexicons() {
 #[tokio::test]
 async fn features_choose_the_stages() {
     let server = TestServer::start_default().await;
-    let mut client = server.client().await;
+    let client = server.typed_client().await;
     let doc = text_doc("n", &data_text("naive_damaged.txt"));
     let cases = [
         (
@@ -282,7 +284,6 @@ async fn features_choose_the_stages() {
             .analyze_text(req)
             .await
             .expect("ok")
-            .into_inner()
             .result
             .expect("result");
         assert_eq!(r, oracle(&doc, pb::OffsetUnit::Utf8, f), "{f:?}");
@@ -361,7 +362,7 @@ async fn offsets_in_every_unit_pick_out_the_same_text() {
 #[tokio::test]
 async fn raw_bytes_are_decoded_by_label_or_detection() {
     let server = TestServer::start_default().await;
-    let mut client = server.client().await;
+    let client = server.typed_client().await;
     let cp1251 = data("ru_story.windows-1251.bin");
     let clean = data_text("ru_story.txt");
 
@@ -370,7 +371,6 @@ async fn raw_bytes_are_decoded_by_label_or_detection() {
         .analyze_text(analyze_request(raw_doc("d", &cp1251, "windows-1251")))
         .await
         .expect("ok")
-        .into_inner()
         .result
         .expect("result");
     let enc = r.encoding.expect("encoding");
@@ -386,7 +386,6 @@ async fn raw_bytes_are_decoded_by_label_or_detection() {
         .analyze_text(analyze_request(doc.clone()))
         .await
         .expect("detection, not an error")
-        .into_inner()
         .result
         .expect("result");
     let enc = r.encoding.clone().expect("encoding");
@@ -404,7 +403,6 @@ async fn raw_bytes_are_decoded_by_label_or_detection() {
         .analyze_text(analyze_request(doc.clone()))
         .await
         .expect("ok")
-        .into_inner()
         .result
         .expect("result");
     assert_eq!(
@@ -428,7 +426,6 @@ async fn raw_bytes_are_decoded_by_label_or_detection() {
         )))
         .await
         .expect("ok")
-        .into_inner()
         .result
         .expect("result");
     let enc = r.encoding.expect("encoding");
@@ -444,7 +441,7 @@ async fn raw_bytes_are_decoded_by_label_or_detection() {
 #[tokio::test]
 async fn batch_and_stream_answer_in_order() {
     let server = TestServer::start_default().await;
-    let mut client = server.client().await;
+    let client = server.typed_client().await;
     let docs: Vec<pb::Document> = EXAMPLES
         .iter()
         .map(|n| text_doc(n, &data_text(n)))
@@ -455,8 +452,7 @@ async fn batch_and_stream_answer_in_order() {
             requests: docs.iter().cloned().map(analyze_request).collect(),
         })
         .await
-        .expect("ok")
-        .into_inner();
+        .expect("ok");
     assert_eq!(r.responses.len(), docs.len());
     for (resp, doc) in r.responses.iter().zip(&docs) {
         assert_eq!(
@@ -465,20 +461,14 @@ async fn batch_and_stream_answer_in_order() {
         );
     }
 
-    let requests: Vec<pb::StreamAnalyzeTextRequest> = docs
+    let requests: Vec<pb::AnalyzeTextRequest> = docs
         .iter()
         .cycle()
         .take(40)
         .cloned()
-        .map(|d| pb::StreamAnalyzeTextRequest {
-            request: Some(analyze_request(d)),
-        })
+        .map(analyze_request)
         .collect();
-    let mut out = client
-        .stream_analyze_text(tokio_stream::iter(requests.clone()))
-        .await
-        .expect("stream opens")
-        .into_inner();
+    let mut out = client.analyze_iter(requests).await.expect("stream opens");
     let mut n = 0u64;
     while let Some(item) = out.next().await {
         let item = item.expect("ok item");

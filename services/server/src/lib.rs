@@ -4,7 +4,8 @@
 //! checks and pb ↔ engine conversion ([`convert`]), the error model
 //! ([`status`]), admission control and deadlines ([`limits`]), health
 //! ([`health`]), reflection ([`reflection`]), the lexicons in service and
-//! their reload ([`lexicons`]), logs ([`telemetry`]) and [`metrics`]. Text
+//! their reload ([`lexicons`]), logs ([`telemetry`]) and [`metrics`];
+//! [`entry`] is the `textstance-server` process itself. Text
 //! processing is the engine's; this crate never looks inside a document
 //! beyond its size.
 //!
@@ -33,6 +34,7 @@
 
 pub mod config;
 pub mod convert;
+pub mod entry;
 pub mod health;
 pub mod lexicons;
 pub mod limits;
