@@ -1,5 +1,7 @@
 //! Throughput of `segment::segment` on synthetic news copy (English and
-//! Russian), with two baselines measured in the same run on the same text:
+//! Russian, built here) and on the project corpus (`textstance-corpus`,
+//! clean, 40% Russian), with two baselines measured in the same run on the
+//! same text:
 //! a plain scan counting '.' bytes (the floor of any byte-level segmenter)
 //! and UAX #29 sentence bounds from `unicode-segmentation`.
 //!
@@ -103,6 +105,42 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+
+    let docs = textstance_corpus::generate(&textstance_corpus::Options::clean(4 << 20));
+    let docs: Vec<(Lang, String)> = docs
+        .into_iter()
+        .map(|d| (Lang::from_code(d.lang), d.text))
+        .collect();
+    let bytes: usize = docs.iter().map(|(_, t)| t.len()).sum();
+    let mut g = c.benchmark_group("segment_corpus");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.sample_size(20);
+    g.bench_function("baseline_count_periods", |b| {
+        b.iter(|| {
+            docs.iter()
+                .map(|(_, t)| black_box(t).bytes().filter(|&c| c == b'.').count())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("baseline_uax29", |b| {
+        b.iter(|| {
+            docs.iter()
+                .map(|(_, t)| black_box(t).split_sentence_bounds().count())
+                .sum::<usize>()
+        })
+    });
+    let mut out = Vec::new();
+    g.bench_function("textstance", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for (lang, t) in &docs {
+                segment_into(black_box(t), *lang, &mut out);
+                n += out.len();
+            }
+            n
+        })
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -23,6 +23,8 @@ const TOKEN_WINDOW: usize = 48;
 const URL_WINDOW: usize = 256;
 /// Longest «…» quotation whose inner terminators are suppressed.
 const QUOTE_WINDOW: usize = 1000;
+/// How far ahead the next inline list marker is looked for.
+const MARKER_WINDOW: usize = 400;
 /// How far a TASS dateline may reach into its line.
 const DATELINE_WINDOW: usize = 160;
 
@@ -330,10 +332,16 @@ impl Scanner<'_, '_> {
         (seg, SentenceKind::Sentence, keep)
     }
 
-    /// Searches the rest of the line for the inline list marker `pat`,
-    /// preceded and followed by whitespace.
+    /// Searches the rest of the line (within [`MARKER_WINDOW`]) for the
+    /// inline list marker `pat`, preceded and followed by whitespace.
     fn find_marker(&self, pat: &str, from: usize, b: usize) -> Option<usize> {
-        let line_end = find_byte(self.bytes, b'\n', from, b).unwrap_or(b);
+        // Items of an inline list are short: a bounded window keeps repeated
+        // misses ("1. 1. 1. ...") linear overall.
+        let mut hi = b.min(from + MARKER_WINDOW);
+        while !self.text.is_char_boundary(hi) {
+            hi -= 1;
+        }
+        let line_end = find_byte(self.bytes, b'\n', from, hi).unwrap_or(hi);
         let hay = &self.text[from..line_end];
         let mut off = 0;
         while let Some(p) = hay[off..].find(pat) {

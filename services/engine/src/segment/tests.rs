@@ -593,23 +593,27 @@ fn embedded_lists_parse_cleanly() {
     assert_eq!(lines, [2, 3, 4, 5, 1]);
 }
 
-/// Pathological inputs finish, and keep the invariants. Linear time is by
-/// design (bounded look-arounds); this checks they do not blow up on 1 MB.
+/// Pathological inputs finish and keep the invariants. Linear time is by
+/// design (bounded look-arounds, forward-only cursors); this only checks
+/// that nothing blows up on 256 KiB in a debug build. Release timings on
+/// 2/4/8 MB are in the README.
 #[test]
 fn long_degenerate_inputs() {
+    const N: usize = 1 << 18;
     let cases = [
-        "a".repeat(1 << 20),
-        ".".repeat(1 << 20),
-        ". ".repeat(1 << 19),
-        "A. ".repeat(1 << 18),
-        "«".repeat(1 << 19),
-        "1. ".repeat(1 << 18),
-        "x\n".repeat(1 << 19),
-        "a.B".repeat(1 << 18),
-        "• ".repeat(1 << 18),
+        "a".repeat(N),
+        ".".repeat(N),
+        ". ".repeat(N / 2),
+        "A. ".repeat(N / 3),
+        "«".repeat(N / 2),
+        "1. ".repeat(N / 3),
+        "x\n".repeat(N / 2),
+        "a.B".repeat(N / 3),
+        "• ".repeat(N / 4),
+        "U.S. ".repeat(N / 5),
     ];
     for text in &cases {
-        for lang in [En, Ru] {
+        for lang in [En, Ru, Lang::Other] {
             let got = segment(text, lang);
             assert_eq!(check_spans(text, &got), Ok(()));
         }
