@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Performance run against ONE running textstance server, every figure from
+# the same run with the same load generator, concurrency and connections:
+#   1. baseline: grpc.health.v1.Health/Check (the empty call), closed loop;
+#   2. AnalyzeText on a 1.5 KB paragraph, closed loop -> RPS as a fraction of 1;
+#   3. AnalyzeText paced at half of its peak RPS -> p99 latency, errors;
+#   4. BatchAnalyzeTexts (BATCH docs per call) -> MB/s of text;
+#   5. StreamAnalyzeText (STREAM_MSGS docs per stream) -> MB/s of text;
+#   6. server RSS (VmRSS, VmHWM) from /proc when SERVER_PID is set.
+#
+# Usage: clients/loadgen/bench.sh [HOST]            (default 127.0.0.1:50051)
+# Env:   LOADGEN      loadgen binary (default: $CARGO_TARGET_DIR or target, release)
+#        C=50 CONNS=4 DURATION=10s BATCH=25 STREAM_MSGS=25
+#        PARAGRAPH    text file (default clients/loadgen/bench/paragraph_en.txt)
+#        SERVER_PID   server process id, for RSS
+#        OUT          directory for the JSON reports (default /tmp/textstance-bench)
+# Needs: jq. Exits non-zero if any run fails to start.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+host="${1:-127.0.0.1:50051}"
+target_dir="${CARGO_TARGET_DIR:-$here/../../target}"
+loadgen="${LOADGEN:-$target_dir/release/textstance-loadgen}"
+c="${C:-50}"
+conns="${CONNS:-4}"
+duration="${DURATION:-10s}"
+batch="${BATCH:-25}"
+stream_msgs="${STREAM_MSGS:-25}"
+paragraph="${PARAGRAPH:-$here/bench/paragraph_en.txt}"
+out="${OUT:-/tmp/textstance-bench}"
+mkdir -p "$out"
+
+[ -x "$loadgen" ] || { echo "no loadgen binary at $loadgen (cargo build --release -p textstance-loadgen)" >&2; exit 64; }
+command -v jq >/dev/null || { echo "bench.sh needs jq" >&2; exit 64; }
+
+text_bytes=$(wc -c <"$paragraph")
+one=$(jq -Rs '{document: {text: ., id: "p"}}' "$paragraph")
+echo "$one" >"$out/analyze.json"
+jq -n --argjson doc "$one" --argjson n "$batch" '{requests: [range($n) | $doc]}' >"$out/batch.json"
+jq -n --argjson doc "$one" --argjson n "$stream_msgs" '[range($n) | {request: $doc}]' >"$out/stream.json"
+
+run() { # name, extra args...
+  local name="$1"; shift
+  "$loadgen" --insecure -c "$c" --connections "$conns" -z "$duration" -O json "$@" "$host" >"$out/$name.report.json"
+}
+field() { jq -r "$2" "$out/$1.report.json"; }
+errors() { jq -r '[.statusCodeDistribution | to_entries[] | select(.key != "OK") | .value] | add // 0' "$out/$1.report.json"; }
+ms() { awk -v ns="$1" 'BEGIN { printf "%.3f ms", ns / 1e6 }'; }
+
+rss() {
+  [ -n "${SERVER_PID:-}" ] || return 0
+  awk '/^VmRSS|^VmHWM/ { printf "%s %.1f MiB  ", $1, $2 / 1024 }' "/proc/$SERVER_PID/status"
+  echo
+}
+
+echo "host $host, c=$c, connections=$conns, duration=$duration per run, loadgen $loadgen"
+[ -n "${SERVER_PID:-}" ] && echo "server RSS before: $(rss)"
+
+run baseline --call grpc.health.v1.Health/Check
+base_rps=$(field baseline .rps)
+printf '1. baseline Health/Check:        %10.0f rps  p99 %s  errors %s\n' \
+  "$base_rps" "$(ms "$(field baseline '.latencyDistribution[6].latency')")" "$(errors baseline)"
+
+run analyze --call textstance.v1.TextService/AnalyzeText -D "$out/analyze.json"
+an_rps=$(field analyze .rps)
+printf '2. AnalyzeText (%s B):         %10.0f rps  p99 %s  errors %s  = %.3f of baseline\n' \
+  "$text_bytes" "$an_rps" "$(ms "$(field analyze '.latencyDistribution[6].latency')")" "$(errors analyze)" \
+  "$(awk -v a="$an_rps" -v b="$base_rps" 'BEGIN { print a / b }')"
+
+half=$(awk -v a="$an_rps" 'BEGIN { printf "%d", a / 2 }')
+run half --call textstance.v1.TextService/AnalyzeText -D "$out/analyze.json" --rps "$half"
+printf '3. AnalyzeText at half peak:     %10.0f rps  p50 %s  p99 %s  p99.9 %s  errors %s\n' \
+  "$(field half .rps)" "$(ms "$(field half '.latencyDistribution[2].latency')")" \
+  "$(ms "$(field half '.latencyDistribution[6].latency')")" \
+  "$(ms "$(field half '.latencyDistributionExtra[0].latency')")" \
+  "$(errors half)"
+[ -n "${SERVER_PID:-}" ] && echo "   server RSS after half-peak run: $(rss)"
+
+run batch --call textstance.v1.TextService/BatchAnalyzeTexts -D "$out/batch.json"
+printf '4. BatchAnalyzeTexts (%s docs):  %10.0f calls/s  %.1f MB/s of text  errors %s\n' \
+  "$batch" "$(field batch .rps)" \
+  "$(awk -v r="$(field batch .rps)" -v n="$batch" -v b="$text_bytes" 'BEGIN { print r * n * b / 1e6 }')" \
+  "$(errors batch)"
+
+run stream --call textstance.v1.TextService/StreamAnalyzeText -D "$out/stream.json"
+printf '5. StreamAnalyzeText (%s msgs):  %10.0f streams/s  %.1f MB/s of text  errors %s\n' \
+  "$stream_msgs" "$(field stream .rps)" \
+  "$(awk -v r="$(field stream .rps)" -v n="$stream_msgs" -v b="$text_bytes" 'BEGIN { print r * n * b / 1e6 }')" \
+  "$(errors stream)"
+
+[ -n "${SERVER_PID:-}" ] && echo "6. server RSS at the end: $(rss)"
+echo "JSON reports in $out"
