@@ -377,7 +377,10 @@ fn histogram(rec: &Recorder) -> Vec<Bucket> {
     marks.push(hi);
     let mut counts = vec![0u64; marks.len()];
     for v in rec.ok_latencies.iter_recorded() {
-        let value = (v.value_iterated_to() as f64).clamp(lo, hi);
+        // The lowest value of the HDR bucket, so the fastest call lands in
+        // the first bucket as in ghz.
+        let value =
+            (rec.ok_latencies.lowest_equivalent(v.value_iterated_to()) as f64).clamp(lo, hi);
         let i = marks.iter().position(|&m| value <= m).unwrap_or(BUCKETS);
         counts[i] += v.count_at_value();
     }
@@ -518,6 +521,11 @@ mod tests {
         assert_eq!(r.latency_distribution.len(), 7);
         assert_eq!(r.histogram.len(), 11);
         assert_eq!(r.histogram.iter().map(|b| b.count).sum::<u64>(), 100);
+        // The fastest call is in the first bucket, the slowest in the last.
+        assert!(r.histogram[0].count >= 1, "{:?}", r.histogram);
+        assert!(r.histogram[10].count >= 1, "{:?}", r.histogram);
+        assert!((r.histogram[0].mark - 0.001).abs() < 1e-12);
+        assert!((r.histogram[10].mark - 0.1).abs() < 1e-12);
         assert_eq!(r.request_bytes, 1000);
         let text = r.summary();
         for needle in [
