@@ -5,10 +5,20 @@
 //! HTTP/2 connections (one tonic [`Channel`] each) with TCP_NODELAY, and waits
 //! until every one is connected, as ghz dials before it starts the clock.
 //! Plaintext only: there is no TLS support.
+//!
+//! Everything else names the connection type [`Conn`] only, so moving to
+//! `textstance-client` (balancing over `dns:///host:port` or
+//! `ipv4:a:p,b:p`) means: set `Conn = textstance_client::BalancedChannel` and
+//! build each of the `n` with
+//! `ClientBuilder::new(host).connect_timeout(t).connect().await?.channel()`.
 
 use std::time::Duration;
 
 use tonic::transport::{Channel, Endpoint};
+
+/// The connection type the runner drives: anything `tonic::client::Grpc` can
+/// call through.
+pub type Conn = Channel;
 
 /// Why a connection could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +67,7 @@ pub async fn make_channels(
     host: &str,
     n: usize,
     connect_timeout: Duration,
-) -> Result<Vec<Channel>, ConnectError> {
+) -> Result<Vec<Conn>, ConnectError> {
     let endpoint = endpoint(host, connect_timeout)?;
     let mut channels = Vec::with_capacity(n);
     for _ in 0..n {

@@ -18,10 +18,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::connect::Conn;
 use bytes::Bytes;
 use tonic::client::Grpc;
 use tonic::metadata::MetadataMap;
-use tonic::transport::Channel;
 use tonic::{Request, Status};
 
 use crate::codec::RawCodec;
@@ -56,7 +56,7 @@ struct Shared {
 
 /// Runs the load over `channels` and returns the merged results.
 pub async fn run_load(
-    channels: &[Channel],
+    channels: &[Conn],
     plan: CallPlan,
     settings: &Settings,
     metadata: MetadataMap,
@@ -109,7 +109,7 @@ pub async fn run_load(
     }
 }
 
-async fn worker(shared: Arc<Shared>, channel: Channel) -> Recorder {
+async fn worker(shared: Arc<Shared>, channel: Conn) -> Recorder {
     let mut grpc = Grpc::new(channel);
     let mut recorder = Recorder::new();
     loop {
@@ -164,7 +164,7 @@ fn message_stream(
     tokio_stream::iter((0..messages.len()).map(move |i| messages[i].clone()))
 }
 
-async fn call(grpc: &mut Grpc<Channel>, shared: &Shared, k: u64) -> Result<(), Status> {
+async fn call(grpc: &mut Grpc<Conn>, shared: &Shared, k: u64) -> Result<(), Status> {
     let exchange = async {
         grpc.ready()
             .await

@@ -292,4 +292,49 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        /// For any valid step or line schedule, due times never decrease,
+        /// stay finite, and the gap between two calls matches the rate then
+        /// (within the change of rate over the gap).
+        #[test]
+        fn due_times_follow_the_rate(
+            start in 1.0f64..500.0,
+            step in -50.0f64..50.0,
+            step_ms in 10u64..2000,
+            max_ms in 100u64..10_000,
+            line in proptest::bool::ANY,
+        ) {
+            let step = if step.abs() < 0.5 { 1.0 } else { step };
+            let max_duration = Some(Duration::from_millis(max_ms));
+            let step_duration = Duration::from_millis(step_ms);
+            let lowest = if line {
+                start + step.min(0.0) * (max_ms as f64 / 1000.0)
+            } else {
+                start + step.min(0.0) * (max_ms / step_ms) as f64
+            };
+            proptest::prop_assume!(lowest > 0.5);
+            let spec = if line {
+                LoadSpec::Line { start, slope: step, end: None, max_duration }
+            } else {
+                LoadSpec::Step { start, step, end: None, step_duration, max_duration }
+            };
+            let p = Pacer::new(&spec).expect("paced");
+            let mut last = Duration::ZERO;
+            for k in 0..3000u64 {
+                let t = p.due(k);
+                proptest::prop_assert!(t >= last, "k={} t={:?} last={:?}", k, t, last);
+                proptest::prop_assert!(t < Duration::from_secs(100_000));
+                let next = p.due(k + 1);
+                let gap = (next - t).as_secs_f64();
+                let (r0, r1) = (p.rate_at(t), p.rate_at(next));
+                let (lo, hi) = (r0.min(r1), r0.max(r1));
+                // Due times are whole nanoseconds: allow 2 ns of rounding.
+                let slack = 2e-9 * hi + 1e-9;
+                proptest::prop_assert!(gap * lo <= 1.0 + slack && gap * hi >= 1.0 - slack,
+                    "k={} gap={} rates {}..{}", k, gap, lo, hi);
+                last = t;
+            }
+        }
+    }
 }

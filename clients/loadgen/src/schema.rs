@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::connect::Conn;
 use bytes::Bytes;
 use http::uri::PathAndQuery;
 use prost::Message as _;
@@ -20,7 +21,6 @@ use prost_reflect::{DescriptorPool, DeserializeOptions, DynamicMessage, MethodDe
 use prost_types::{FileDescriptorProto, FileDescriptorSet};
 use serde_json::Value;
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
-use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 
 /// Why the schema or the call data could not be prepared.
@@ -168,7 +168,7 @@ macro_rules! reflection_fetch {
     ($name:ident, $module:path) => {
         /// Fetches the file defining `symbol` and, transitively, its imports.
         async fn $name(
-            channel: Channel,
+            channel: Conn,
             metadata: &MetadataMap,
             symbol: &str,
         ) -> Result<Vec<FileDescriptorProto>, Status> {
@@ -226,7 +226,7 @@ reflection_fetch!(fetch_v1alpha, tonic_reflection::pb::v1alpha);
 /// Asks the server's reflection service for the schema of `service`:
 /// `grpc.reflection.v1` first, `v1alpha` if v1 is unimplemented.
 pub async fn reflect_pool(
-    channel: Channel,
+    channel: Conn,
     metadata: &MetadataMap,
     service: &str,
 ) -> Result<(DescriptorPool, ReflectionVersion), Status> {
