@@ -691,10 +691,6 @@ impl Settings {
         } else {
             BTreeMap::new()
         };
-        if metadata.values().any(|v| v.contains("{{")) {
-            warnings
-                .push("metadata templates ({{...}}) are not expanded; sent literally".to_owned());
-        }
         let reflect_metadata = match &flags.reflect_metadata {
             Some(text) => string_map("reflect-metadata", &parse_json("--reflect-metadata", text)?)?,
             None => raw.string_map("reflect-metadata")?.unwrap_or_default(),

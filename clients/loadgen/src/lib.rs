@@ -39,6 +39,7 @@ pub mod report;
 pub mod runner;
 pub mod schedule;
 pub mod schema;
+pub mod template;
 
 use std::time::SystemTime;
 
@@ -107,7 +108,7 @@ pub async fn run(settings: &Settings, warn: &mut dyn FnMut(String)) -> Result<Re
     };
     let method = schema::find_method(&pool, &settings.service, &settings.method)?;
     let plan = schema::plan(&method, &settings.data)?;
-    let metadata = schema::metadata_map(&settings.metadata)?;
+    let metadata = template::MetadataPlan::build(&settings.metadata, &method, warn)?;
     let outcome = runner::run_load(&channels, plan, settings, metadata).await;
     Ok(Report::build(
         &outcome.recorder,

@@ -4,8 +4,9 @@
 //! A worker claims call number `k` with one `fetch_add`, waits until the load
 //! schedule says `k` is due (if there is a schedule), makes the call with the
 //! pre-encoded bytes and records the latency in its own [`Recorder`]. Nothing
-//! on this path takes a lock or allocates per call, except error strings on
-//! failure and the request stream of streaming calls (an `Arc` clone).
+//! on this path takes a lock; per call it allocates only what tonic needs
+//! (header map, `grpc-timeout`), plus error strings on failure and rendered
+//! values of templated metadata (`{{.RequestNumber}}`).
 //! Latency runs from just before the call to its end (for streams: the last
 //! response and the trailers), as in ghz; the wait for a due time is not
 //! counted. Worker `i` uses connection `i mod connections`.
@@ -21,7 +22,6 @@ use std::time::{Duration, Instant};
 use crate::connect::Conn;
 use bytes::Bytes;
 use tonic::client::Grpc;
-use tonic::metadata::MetadataMap;
 use tonic::{Request, Status};
 
 use crate::codec::RawCodec;
@@ -29,6 +29,7 @@ use crate::config::{Settings, Stop};
 use crate::report::{EndReason, Recorder};
 use crate::schedule::Pacer;
 use crate::schema::{CallKind, CallPlan};
+use crate::template::{CallVars, MetadataPlan};
 
 /// What the loop produced.
 #[derive(Debug)]
@@ -49,7 +50,7 @@ struct Shared {
     pacer: Option<Pacer>,
     skip_first: u64,
     timeout: Option<Duration>,
-    metadata: Option<MetadataMap>,
+    metadata: MetadataPlan,
     plan: CallPlan,
     messages: Arc<[Bytes]>,
 }
@@ -59,7 +60,7 @@ pub async fn run_load(
     channels: &[Conn],
     plan: CallPlan,
     settings: &Settings,
-    metadata: MetadataMap,
+    metadata: MetadataPlan,
 ) -> Outcome {
     let start = Instant::now();
     let (total, deadline) = match settings.stop {
@@ -78,14 +79,19 @@ pub async fn run_load(
         pacer: Pacer::new(&settings.load),
         skip_first: settings.skip_first,
         timeout: settings.timeout,
-        metadata: (!metadata.is_empty()).then_some(metadata),
+        metadata,
         plan,
         messages,
     });
     let mut workers = Vec::with_capacity(settings.concurrency);
     for i in 0..settings.concurrency {
-        let channel = channels[i % channels.len()].clone();
-        workers.push(tokio::spawn(worker(Arc::clone(&shared), channel)));
+        let conn = i % channels.len();
+        let channel = channels[conn].clone();
+        let id = match &settings.name {
+            Some(name) => format!("{name}:g{i}c{conn}"),
+            None => format!("g{i}c{conn}"),
+        };
+        workers.push(tokio::spawn(worker(Arc::clone(&shared), channel, id)));
     }
     let mut recorder = Recorder::new();
     for w in workers {
@@ -109,8 +115,12 @@ pub async fn run_load(
     }
 }
 
-async fn worker(shared: Arc<Shared>, channel: Conn) -> Recorder {
+async fn worker(shared: Arc<Shared>, channel: Conn, worker_id: String) -> Recorder {
     let mut grpc = Grpc::new(channel);
+    let mut ctx = CallCtx {
+        worker_id,
+        buf: String::new(),
+    };
     let mut recorder = Recorder::new();
     loop {
         let k = shared.next.fetch_add(1, Ordering::Relaxed);
@@ -132,7 +142,7 @@ async fn worker(shared: Arc<Shared>, channel: Conn) -> Recorder {
             break;
         }
         let began = Instant::now();
-        let result = call(&mut grpc, &shared, k).await;
+        let result = call(&mut grpc, &shared, k, &mut ctx).await;
         let latency = began.elapsed();
         if k < shared.skip_first {
             continue;
@@ -145,10 +155,29 @@ async fn worker(shared: Arc<Shared>, channel: Conn) -> Recorder {
     recorder
 }
 
-fn request<T>(body: T, shared: &Shared) -> Request<T> {
+/// Per-worker state for building requests.
+struct CallCtx {
+    worker_id: String,
+    buf: String,
+}
+
+fn request<T>(body: T, shared: &Shared, k: u64, ctx: &mut CallCtx) -> Request<T> {
     let mut req = Request::new(body);
-    if let Some(md) = &shared.metadata {
-        *req.metadata_mut() = md.clone();
+    let md = &shared.metadata;
+    if !md.fixed.is_empty() {
+        *req.metadata_mut() = md.fixed.clone();
+    }
+    for (key, template) in &md.per_call {
+        let vars = CallVars {
+            k,
+            worker_id: &ctx.worker_id,
+        };
+        template.render(vars, &mut ctx.buf);
+        // Rendered from valid text and decimal numbers; a value that is
+        // still not a valid header value is left out.
+        if let Ok(value) = tonic::metadata::MetadataValue::try_from(ctx.buf.as_str()) {
+            req.metadata_mut().insert(key.clone(), value);
+        }
     }
     if let Some(t) = shared.timeout {
         req.set_timeout(t);
@@ -164,7 +193,12 @@ fn message_stream(
     tokio_stream::iter((0..messages.len()).map(move |i| messages[i].clone()))
 }
 
-async fn call(grpc: &mut Grpc<Conn>, shared: &Shared, k: u64) -> Result<(), Status> {
+async fn call(
+    grpc: &mut Grpc<Conn>,
+    shared: &Shared,
+    k: u64,
+    ctx: &mut CallCtx,
+) -> Result<(), Status> {
     let exchange = async {
         grpc.ready()
             .await
@@ -173,12 +207,12 @@ async fn call(grpc: &mut Grpc<Conn>, shared: &Shared, k: u64) -> Result<(), Stat
         match shared.plan.kind {
             CallKind::Unary => {
                 let i = (k % shared.messages.len() as u64) as usize;
-                let req = request(shared.messages[i].clone(), shared);
+                let req = request(shared.messages[i].clone(), shared, k, ctx);
                 grpc.unary(req, path, RawCodec).await.map(|_| ())
             }
             CallKind::ServerStreaming => {
                 let i = (k % shared.messages.len() as u64) as usize;
-                let req = request(shared.messages[i].clone(), shared);
+                let req = request(shared.messages[i].clone(), shared, k, ctx);
                 let mut responses = grpc
                     .server_streaming(req, path, RawCodec)
                     .await?
@@ -187,11 +221,11 @@ async fn call(grpc: &mut Grpc<Conn>, shared: &Shared, k: u64) -> Result<(), Stat
                 Ok(())
             }
             CallKind::ClientStreaming => {
-                let req = request(message_stream(&shared.messages), shared);
+                let req = request(message_stream(&shared.messages), shared, k, ctx);
                 grpc.client_streaming(req, path, RawCodec).await.map(|_| ())
             }
             CallKind::Bidi => {
-                let req = request(message_stream(&shared.messages), shared);
+                let req = request(message_stream(&shared.messages), shared, k, ctx);
                 let mut responses = grpc.streaming(req, path, RawCodec).await?.into_inner();
                 while responses.message().await?.is_some() {}
                 Ok(())

@@ -29,6 +29,7 @@ struct Counters {
     batch_docs: AtomicU64,
     stream_messages: AtomicU64,
     metadata_seen: AtomicU64,
+    request_ids: std::sync::Mutex<Vec<String>>,
 }
 
 struct Fake {
@@ -83,6 +84,13 @@ impl TextService for Fake {
             == Some("loadgen-test")
         {
             self.counters.metadata_seen.fetch_add(1, Ordering::Relaxed);
+        }
+        let id = request
+            .metadata()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok());
+        if let (Some(id), Ok(mut ids)) = (id, self.counters.request_ids.lock()) {
+            ids.push(id.to_owned());
         }
         Ok(Response::new(pb::AnalyzeTextResponse::default()))
     }
@@ -262,6 +270,34 @@ async fn unary_calls_are_counted_and_reach_the_server() {
     // Every call carried the same encoded request.
     assert_eq!(report.request_bytes % 200, 0);
     assert!(report.request_bytes > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_templates_number_the_requests() {
+    let server = start(Reflection::V1).await;
+    let s = settings(
+        &server,
+        &[
+            "--call",
+            ANALYZE,
+            "-d",
+            DOC,
+            "-n",
+            "50",
+            "-c",
+            "5",
+            "-m",
+            r#"{"x-request-id":"ghz-{{.RequestNumber}}","x-run":"loadgen-test"}"#,
+        ],
+    );
+    let (report, warnings) = run(&s).await;
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(report.count, 50);
+    assert_eq!(server.counters.metadata_seen.load(Ordering::Relaxed), 50);
+    let mut ids = server.counters.request_ids.lock().expect("ids").clone();
+    ids.sort_by_key(|id| id.trim_start_matches("ghz-").parse::<u64>().unwrap_or(0));
+    let want: Vec<String> = (1..=50).map(|n| format!("ghz-{n}")).collect();
+    assert_eq!(ids, want);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
