@@ -39,9 +39,27 @@ echo "$one" >"$out/analyze.json"
 jq -n --argjson doc "$one" --argjson n "$batch" '{requests: [range($n) | $doc]}' >"$out/batch.json"
 jq -n --argjson doc "$one" --argjson n "$stream_msgs" '[range($n) | {request: $doc}]' >"$out/stream.json"
 
+cpu_ticks() { # utime + stime of the server, all threads, in clock ticks
+  [ -n "${SERVER_PID:-}" ] || { echo 0; return; }
+  awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
+}
 run() { # name, extra args...
   local name="$1"; shift
+  local before; before=$(cpu_ticks)
   "$loadgen" --insecure -c "$c" --connections "$conns" -z "$duration" -O json "$@" "$host" >"$out/$name.report.json"
+  echo $(( $(cpu_ticks) - before )) >"$out/$name.cpu_ticks"
+}
+# Server CPU per call in µs: robust to other load on the machine, unlike RPS.
+cpu_per_call() {
+  [ -n "${SERVER_PID:-}" ] || { echo "n/a"; return; }
+  awk -v t="$(cat "$out/$1.cpu_ticks")" -v hz="$(getconf CLK_TCK)" -v n="$(field "$1" .count)" \
+    'BEGIN { if (n > 0) printf "%.1f us", t / hz * 1e6 / n; else print "n/a" }'
+}
+# MB of text per second of server CPU (one core fully busy), for $2 docs/call.
+mb_per_cpu_s() {
+  [ -n "${SERVER_PID:-}" ] || { echo "n/a"; return; }
+  awk -v t="$(cat "$out/$1.cpu_ticks")" -v hz="$(getconf CLK_TCK)" -v n="$(field "$1" .count)" \
+    -v d="$2" -v b="$text_bytes" 'BEGIN { if (t > 0) printf "%.1f", n * d * b / 1e6 / (t / hz); else print "n/a" }'
 }
 field() { jq -r "$2" "$out/$1.report.json"; }
 errors() { jq -r '[.statusCodeDistribution | to_entries[] | select(.key != "OK") | .value] | add // 0' "$out/$1.report.json"; }
@@ -54,18 +72,19 @@ rss() {
 }
 
 echo "host $host, c=$c, connections=$conns, duration=$duration per run, loadgen $loadgen"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 [ -n "${SERVER_PID:-}" ] && echo "server RSS before: $(rss)"
 
 run baseline --call grpc.health.v1.Health/Check
 base_rps=$(field baseline .rps)
-printf '1. baseline Health/Check:        %10.0f rps  p99 %s  errors %s\n' \
-  "$base_rps" "$(ms "$(field baseline '.latencyDistribution[6].latency')")" "$(errors baseline)"
+printf '1. baseline Health/Check:        %10.0f rps  p99 %s  errors %s  server CPU/call %s\n' \
+  "$base_rps" "$(ms "$(field baseline '.latencyDistribution[6].latency')")" "$(errors baseline)" "$(cpu_per_call baseline)"
 
 run analyze --call textstance.v1.TextService/AnalyzeText -D "$out/analyze.json"
 an_rps=$(field analyze .rps)
-printf '2. AnalyzeText (%s B):         %10.0f rps  p99 %s  errors %s  = %.3f of baseline\n' \
+printf '2. AnalyzeText (%s B):         %10.0f rps  p99 %s  errors %s  server CPU/call %s  = %.3f of baseline\n' \
   "$text_bytes" "$an_rps" "$(ms "$(field analyze '.latencyDistribution[6].latency')")" "$(errors analyze)" \
-  "$(awk -v a="$an_rps" -v b="$base_rps" 'BEGIN { print a / b }')"
+  "$(cpu_per_call analyze)" "$(awk -v a="$an_rps" -v b="$base_rps" 'BEGIN { print a / b }')"
 
 half=$(awk -v a="$an_rps" 'BEGIN { printf "%d", a / 2 }')
 run half --call textstance.v1.TextService/AnalyzeText -D "$out/analyze.json" --rps "$half"
@@ -77,16 +96,17 @@ printf '3. AnalyzeText at half peak:     %10.0f rps  p50 %s  p99 %s  p99.9 %s  e
 [ -n "${SERVER_PID:-}" ] && echo "   server RSS after half-peak run: $(rss)"
 
 run batch --call textstance.v1.TextService/BatchAnalyzeTexts -D "$out/batch.json"
-printf '4. BatchAnalyzeTexts (%s docs):  %10.0f calls/s  %.1f MB/s of text  errors %s\n' \
+printf '4. BatchAnalyzeTexts (%s docs):  %10.0f calls/s  %.1f MB/s of text  errors %s  (%s MB per server CPU-second)\n' \
   "$batch" "$(field batch .rps)" \
   "$(awk -v r="$(field batch .rps)" -v n="$batch" -v b="$text_bytes" 'BEGIN { print r * n * b / 1e6 }')" \
-  "$(errors batch)"
+  "$(errors batch)" "$(mb_per_cpu_s batch "$batch")"
 
 run stream --call textstance.v1.TextService/StreamAnalyzeText -D "$out/stream.json"
-printf '5. StreamAnalyzeText (%s msgs):  %10.0f streams/s  %.1f MB/s of text  errors %s\n' \
+printf '5. StreamAnalyzeText (%s msgs):  %10.0f streams/s  %.1f MB/s of text  errors %s  (%s MB per server CPU-second)\n' \
   "$stream_msgs" "$(field stream .rps)" \
   "$(awk -v r="$(field stream .rps)" -v n="$stream_msgs" -v b="$text_bytes" 'BEGIN { print r * n * b / 1e6 }')" \
-  "$(errors stream)"
+  "$(errors stream)" "$(mb_per_cpu_s stream "$stream_msgs")"
 
 [ -n "${SERVER_PID:-}" ] && echo "6. server RSS at the end: $(rss)"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "JSON reports in $out"
