@@ -304,11 +304,11 @@ impl Report {
         if !self.name.is_empty() {
             let _ = writeln!(out, "  Name:\t\t{}", self.name);
         }
-        let _ = writeln!(out, "  Count:\t{}", self.count);
-        let _ = writeln!(out, "  Total:\t{}", format_ns(self.total));
-        let _ = writeln!(out, "  Slowest:\t{}", format_ns(self.slowest));
-        let _ = writeln!(out, "  Fastest:\t{}", format_ns(self.fastest));
-        let _ = writeln!(out, "  Average:\t{}", format_ns(self.average));
+        let _ = writeln!(out, "  Count:\t\t{}", self.count);
+        let _ = writeln!(out, "  Total:\t\t{}", format_ns(self.total));
+        let _ = writeln!(out, "  Slowest:\t\t{}", format_ns(self.slowest));
+        let _ = writeln!(out, "  Fastest:\t\t{}", format_ns(self.fastest));
+        let _ = writeln!(out, "  Average:\t\t{}", format_ns(self.average));
         let _ = writeln!(out, "  Requests/sec:\t{:.2}", self.rps);
         let _ = writeln!(out, "  Request MB/s:\t{:.2}", self.request_mbps);
         let _ = writeln!(out, "\nResponse time histogram:");
@@ -529,7 +529,7 @@ mod tests {
         assert_eq!(r.request_bytes, 1000);
         let text = r.summary();
         for needle in [
-            "Count:\t103",
+            "Count:\t\t103",
             "Requests/sec:\t51.50",
             "99.9 % in",
             "[OK]",
