@@ -1,0 +1,215 @@
+//! Reading input: whole files (or stdin) as documents, or JSON lines
+//! `{"id","text","lang"?}` read one at a time with a reused buffer, so a
+//! 1 GB input takes constant memory.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// An id: borrowed from the input line, or made up (line number, path).
+#[derive(Debug)]
+pub(crate) enum Id<'a> {
+    /// Verbatim from the input.
+    Borrowed(&'a RawValue),
+    /// Made by us.
+    Owned(Box<RawValue>),
+}
+
+impl Deref for Id<'_> {
+    type Target = RawValue;
+    fn deref(&self) -> &RawValue {
+        match self {
+            Id::Borrowed(r) => r,
+            Id::Owned(b) => b,
+        }
+    }
+}
+
+impl Id<'_> {
+    /// An owned copy of the JSON value.
+    pub(crate) fn boxed(&self) -> Box<RawValue> {
+        self.deref().to_owned()
+    }
+
+    /// A JSON string id.
+    pub(crate) fn string(s: &str) -> Id<'static> {
+        let json = serde_json::to_string(s).unwrap_or_else(|_| "null".to_owned());
+        Id::Owned(RawValue::from_string(json).unwrap_or_else(|_| null()))
+    }
+
+    /// A JSON number id.
+    pub(crate) fn number(n: u64) -> Id<'static> {
+        Id::Owned(RawValue::from_string(n.to_string()).unwrap_or_else(|_| null()))
+    }
+}
+
+fn null() -> Box<RawValue> {
+    serde_json::from_str("null").unwrap_or_else(|_| unreachable!("null is valid json"))
+}
+
+/// One input line.
+#[derive(Debug, Deserialize)]
+pub(crate) struct InLine<'a> {
+    /// The caller's id, any JSON value.
+    #[serde(borrow, default)]
+    pub(crate) id: Option<&'a RawValue>,
+    /// The document.
+    #[serde(borrow)]
+    pub(crate) text: Cow<'a, str>,
+    /// Optional language hint.
+    #[serde(borrow, default)]
+    pub(crate) lang: Option<Cow<'a, str>>,
+}
+
+/// A parsed input line, or why it could not be parsed.
+#[derive(Debug)]
+pub(crate) enum Parsed<'a> {
+    /// A request.
+    Doc {
+        /// Its id.
+        id: Id<'a>,
+        /// Its text.
+        text: Cow<'a, str>,
+        /// Its language hint.
+        lang: Option<Cow<'a, str>>,
+    },
+    /// A line that is not a request.
+    Bad {
+        /// The line number as id.
+        id: Id<'static>,
+        /// The parse error.
+        message: String,
+    },
+}
+
+/// Parses line number `n` (1-based). Blank lines give `None`.
+pub(crate) fn parse_line(line: &[u8], n: u64) -> Option<Parsed<'_>> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(match serde_json::from_slice::<InLine<'_>>(line) {
+        Ok(l) => Parsed::Doc {
+            id: l.id.map_or_else(|| Id::number(n), Id::Borrowed),
+            text: l.text,
+            lang: l.lang,
+        },
+        Err(e) => Parsed::Bad {
+            id: Id::number(n),
+            message: format!("line {n}: {e}"),
+        },
+    })
+}
+
+/// Where documents come from: files, or stdin when none (or `-`) is given.
+#[derive(Debug, Clone)]
+pub(crate) struct Sources(Vec<PathBuf>);
+
+impl Sources {
+    /// The given paths; stdin when empty.
+    pub(crate) fn new(paths: &[PathBuf]) -> Self {
+        if paths.is_empty() {
+            Sources(vec![PathBuf::from("-")])
+        } else {
+            Sources(paths.to_vec())
+        }
+    }
+
+    /// The paths (`-` is stdin).
+    pub(crate) fn paths(&self) -> &[PathBuf] {
+        &self.0
+    }
+}
+
+/// Opens a path, `-` being stdin.
+pub(crate) fn open(path: &Path) -> anyhow::Result<Box<dyn Read + Send>> {
+    if path == Path::new("-") {
+        Ok(Box::new(io::stdin()))
+    } else {
+        let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        Ok(Box::new(f))
+    }
+}
+
+/// Reads a whole document.
+pub(crate) fn read_all(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    open(path)?
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(buf)
+}
+
+/// Calls `f(line, line_number)` for every line of every source, reusing one
+/// buffer. Stops at the first error `f` returns.
+pub(crate) fn for_each_line(
+    sources: &Sources,
+    mut f: impl FnMut(&[u8], u64) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    let mut n = 0u64;
+    for path in sources.paths() {
+        let mut r = BufReader::with_capacity(1 << 16, open(path)?);
+        loop {
+            buf.clear();
+            let got = r
+                .read_until(b'\n', &mut buf)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            if got == 0 {
+                break;
+            }
+            n += 1;
+            f(&buf, n)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lines() {
+        type Want<'a> = Option<(&'a str, &'a str, Option<&'a str>)>;
+        let cases: &[(&str, Want<'_>)] = &[
+            (r#"{"id":"a","text":"x"}"#, Some((r#""a""#, "x", None))),
+            (
+                r#"{"id":7,"text":"é\n","lang":"ru"}"#,
+                Some(("7", "é\n", Some("ru"))),
+            ),
+            (r#"{"text":"no id"}"#, Some(("3", "no id", None))),
+            (
+                r#"{"id":{"k":[1]},"text":""}"#,
+                Some((r#"{"k":[1]}"#, "", None)),
+            ),
+        ];
+        for (line, want) in cases {
+            match (parse_line(line.as_bytes(), 3), want) {
+                (Some(Parsed::Doc { id, text, lang }), Some((wid, wtext, wlang))) => {
+                    assert_eq!(id.get(), *wid);
+                    assert_eq!(text, *wtext);
+                    assert_eq!(lang.as_deref(), *wlang);
+                }
+                (got, want) => panic!("{line}: got {got:?}, want {want:?}"),
+            }
+        }
+        assert!(parse_line(b"  \n", 1).is_none());
+        assert!(matches!(
+            parse_line(b"{\"id\":1}", 4),
+            Some(Parsed::Bad { .. })
+        ));
+        assert!(matches!(parse_line(b"nope", 4), Some(Parsed::Bad { .. })));
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(Id::string("a\"b").get(), r#""a\"b""#);
+        assert_eq!(Id::number(12).get(), "12");
+    }
+}
