@@ -1,36 +1,34 @@
 //! Making the connections of a run: one function, so the transport can be
-//! swapped (e.g. for `textstance-client`'s balancing builder) in one place.
+//! swapped in one place.
 //!
-//! For a plain `host:port` target, [`make_channels`] opens `n` independent
-//! HTTP/2 connections (one tonic [`Channel`] each) with TCP_NODELAY, and waits
-//! until every one is connected, as ghz dials before it starts the clock.
-//! Plaintext only: there is no TLS support.
-//!
-//! Everything else names the connection type [`Conn`] only, so moving to
-//! `textstance-client` (balancing over `dns:///host:port` or
-//! `ipv4:a:p,b:p`) means: set `Conn = textstance_client::BalancedChannel` and
-//! build each of the `n` with
-//! `ClientBuilder::new(host).connect_timeout(t).connect().await?.channel()`.
+//! Connections come from `textstance-client`: [`make_channels`] builds `n`
+//! independent clients for the target and keeps each one's balancing channel
+//! ([`Conn`]). For a plain `host:port` that is `n` HTTP/2 connections
+//! (TCP_NODELAY, hyper's default windows); for `dns:///host:port` or
+//! `ipv4:a:p,b:p` each of the `n` balances round-robin over every endpoint,
+//! as grpc-go's `round_robin` does for ghz. Every client connects before the
+//! clock starts, as ghz dials first. Plaintext only: there is no TLS.
+//! Retries are not involved: the raw channel does not retry.
 
 use std::time::Duration;
 
-use tonic::transport::{Channel, Endpoint};
+use textstance_client::ClientBuilder;
 
 /// The connection type the runner drives: anything `tonic::client::Grpc` can
 /// call through.
-pub type Conn = Channel;
+pub type Conn = textstance_client::BalancedChannel;
 
 /// Why a connection could not be made.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectError {
-    /// The target is not a valid `host:port` or URI.
-    #[error("invalid target {target:?}: {source}")]
+    /// The target is not a valid `host:port`, `dns:///` or `ipv4:` target.
+    #[error("invalid target {target:?}: {reason}")]
     Target {
         /// The target.
         target: String,
-        /// The parse error.
-        source: tonic::transport::Error,
+        /// Why it is invalid.
+        reason: String,
     },
     /// Connecting failed or timed out.
     #[error("cannot connect to {target}: {detail}")]
@@ -42,47 +40,37 @@ pub enum ConnectError {
     },
 }
 
-/// Builds the endpoint URI for a ghz host (`host:port`, or a full
-/// `http://host:port`).
-fn endpoint(host: &str, connect_timeout: Duration) -> Result<Endpoint, ConnectError> {
-    let uri = if host.contains("://") {
-        host.to_owned()
-    } else {
-        format!("http://{host}")
-    };
-    Ok(Endpoint::from_shared(uri)
-        .map_err(|source| ConnectError::Target {
-            target: host.to_owned(),
-            source,
-        })?
-        .tcp_nodelay(true)
-        .connect_timeout(connect_timeout)
-        // Large windows: batch and stream calls carry megabytes.
-        .initial_stream_window_size(Some(4 << 20))
-        .initial_connection_window_size(Some(8 << 20)))
-}
-
-/// Opens `n` connections to `host` and returns one channel per connection.
+/// Opens `n` clients to `target` and returns the channel of each.
 pub async fn make_channels(
-    host: &str,
+    target: &str,
     n: usize,
     connect_timeout: Duration,
 ) -> Result<Vec<Conn>, ConnectError> {
-    let endpoint = endpoint(host, connect_timeout)?;
     let mut channels = Vec::with_capacity(n);
     for _ in 0..n {
-        let connect = endpoint.connect();
-        let channel = tokio::time::timeout(connect_timeout, connect)
+        let connect = ClientBuilder::new(target)
+            .connect_timeout(connect_timeout)
+            .no_request_timeout()
+            .connect();
+        let client = tokio::time::timeout(connect_timeout, connect)
             .await
             .map_err(|_| ConnectError::Connect {
-                target: host.to_owned(),
+                target: target.to_owned(),
                 detail: format!("timed out after {connect_timeout:?}"),
             })?
-            .map_err(|e| ConnectError::Connect {
-                target: host.to_owned(),
-                detail: error_chain(&e),
+            .map_err(|e| match e {
+                textstance_client::ClientError::InvalidTarget { reason, .. } => {
+                    ConnectError::Target {
+                        target: target.to_owned(),
+                        reason,
+                    }
+                }
+                other => ConnectError::Connect {
+                    target: target.to_owned(),
+                    detail: error_chain(&other),
+                },
             })?;
-        channels.push(channel);
+        channels.push(client.channel());
     }
     Ok(channels)
 }

@@ -7,7 +7,8 @@
 //!
 //! The pieces, in the order of a run:
 //! - [`config`]: flags + config file → validated [`config::Settings`];
-//! - [`connect`]: the connections (the one place to swap the transport);
+//! - [`connect`]: the connections, from `textstance-client` (balancing over
+//!   `dns:///` and `ipv4:` targets); the one place to swap the transport;
 //! - [`schema`]: descriptors from a `.proto` (protox) or server reflection,
 //!   and the call data encoded with prost-reflect;
 //! - [`schedule`]: the const, step and line load schedules;

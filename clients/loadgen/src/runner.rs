@@ -202,7 +202,7 @@ async fn call(
     let exchange = async {
         grpc.ready()
             .await
-            .map_err(|e| Status::unavailable(crate::connect::error_chain(&e)))?;
+            .map_err(|e| Status::unavailable(crate::connect::error_chain(&*e)))?;
         let path = shared.plan.path.clone();
         match shared.plan.kind {
             CallKind::Unary => {

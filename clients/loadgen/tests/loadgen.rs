@@ -638,6 +638,41 @@ async fn max_duration_cuts_a_total_short() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv4_target_balances_over_every_endpoint() {
+    let a = start(Reflection::V1).await;
+    let b = start(Reflection::V1).await;
+    let target = format!("ipv4:{},{}", a.addr, b.addr);
+    let flags = Flags::try_parse_from([
+        "textstance-loadgen",
+        "--insecure",
+        "--call",
+        ANALYZE,
+        "-d",
+        DOC,
+        "-n",
+        "100",
+        "-c",
+        "4",
+        "--connections",
+        "2",
+        &target,
+    ])
+    .expect("flags");
+    let s = Settings::resolve(&Map::new(), None, &flags)
+        .expect("settings")
+        .0;
+    let (report, _) = run(&s).await;
+    assert_eq!(report.status_code_distribution.get("OK"), Some(&100));
+    let (na, nb) = (
+        a.counters.analyze.load(Ordering::Relaxed),
+        b.counters.analyze.load(Ordering::Relaxed),
+    );
+    assert_eq!(na + nb, 100);
+    // Round-robin per channel: each endpoint gets a real share.
+    assert!(na >= 20 && nb >= 20, "{na} + {nb}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_target_is_a_connect_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
