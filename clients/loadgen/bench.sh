@@ -12,7 +12,9 @@
 # Env:   LOADGEN      loadgen binary (default: $CARGO_TARGET_DIR or target, release)
 #        C=50 CONNS=4 DURATION=10s BATCH=25 STREAM_MSGS=25
 #        PARAGRAPH    text file (default clients/loadgen/bench/paragraph_en.txt)
-#        SERVER_PID   server process id, for RSS
+#        SERVER_PID   server process id, for RSS and CPU per call
+#        SERVER_BIN   if set, bench.sh starts "$SERVER_BIN --listen HOST $SERVER_ARGS"
+#                     itself, waits for its health check, and stops it at the end
 #        OUT          directory for the JSON reports (default /tmp/textstance-bench)
 # Needs: jq. Exits non-zero if any run fails to start.
 set -euo pipefail
@@ -32,6 +34,19 @@ mkdir -p "$out"
 
 [ -x "$loadgen" ] || { echo "no loadgen binary at $loadgen (cargo build --release -p textstance-loadgen)" >&2; exit 64; }
 command -v jq >/dev/null || { echo "bench.sh needs jq" >&2; exit 64; }
+
+if [ -n "${SERVER_BIN:-}" ]; then
+  # shellcheck disable=SC2086
+  "$SERVER_BIN" --listen "$host" ${SERVER_ARGS:-} >"$out/server.log" 2>&1 &
+  SERVER_PID=$!
+  trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do
+    "$loadgen" --insecure --call grpc.health.v1.Health/Check -n 1 -c 1 --connect-timeout 200ms -O json "$host" \
+      2>/dev/null | jq -e '.statusCodeDistribution.OK == 1' >/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited; see $out/server.log" >&2; exit 69; }
+    sleep 0.1
+  done
+fi
 
 text_bytes=$(wc -c <"$paragraph")
 one=$(jq -Rs '{document: {text: ., id: "p"}}' "$paragraph")

@@ -1,7 +1,7 @@
 //! A do-nothing `textstance.v1.TextService` (empty answers, plus health and
 //! reflection) for measuring the load generator itself and trying
 //! `bench.sh` without the real server: `cargo run --release -p
-//! textstance-loadgen --example fake_server -- 127.0.0.1:50051`.
+//! textstance-loadgen --example fake_server -- --listen 127.0.0.1:50051`.
 //! Its RPS is the ceiling of loadgen + tonic on the machine, not a property
 //! of textstance.
 
@@ -78,9 +78,13 @@ impl TextService for Empty {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:50051".to_owned());
+    // `fake_server ADDR` or `fake_server --listen ADDR` (as textstance-server).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let addr = match args.as_slice() {
+        [flag, addr, ..] if flag == "--listen" => addr.clone(),
+        [addr, ..] => addr.clone(),
+        [] => "127.0.0.1:50051".to_owned(),
+    };
     let (_reporter, health) = tonic_health::server::health_reporter();
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(textstance_proto::FILE_DESCRIPTOR_SET)
