@@ -16,7 +16,7 @@
 #        SERVER_BIN   if set, bench.sh starts "$SERVER_BIN --listen HOST $SERVER_ARGS"
 #                     itself, waits for its health check, and stops it at the end
 #        OUT          directory for the JSON reports (default /tmp/textstance-bench)
-# Needs: jq. Exits non-zero if any run fails to start.
+# Needs: jq. Exits 1 if any call of any run failed, 64/69 if a run cannot start.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -125,3 +125,11 @@ printf '5. StreamAnalyzeText (%s msgs):  %10.0f streams/s  %.1f MB/s of text  er
 [ -n "${SERVER_PID:-}" ] && echo "6. server RSS at the end: $(rss)"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "JSON reports in $out"
+failed=0
+for name in baseline analyze half batch stream; do
+  failed=$((failed + $(errors "$name")))
+done
+if [ "$failed" -gt 0 ]; then
+  echo "FAILED: $failed calls ended with an error" >&2
+  exit 1
+fi
