@@ -3,6 +3,8 @@
 # the same run with the same load generator, concurrency and connections:
 #   1. baseline: grpc.health.v1.Health/Check (the empty call), closed loop;
 #   2. AnalyzeText on a 1.5 KB paragraph, closed loop -> RPS as a fraction of 1;
+#      then the same ratio from ROUNDS interleaved slices (B A B A ...), which
+#      cancels slow drifts in other load on the machine;
 #   3. AnalyzeText paced at half of its peak RPS -> p99 latency, errors;
 #   4. BatchAnalyzeTexts (BATCH docs per call) -> MB/s of text;
 #   5. StreamAnalyzeText (STREAM_MSGS docs per stream) -> MB/s of text;
@@ -11,6 +13,7 @@
 # Usage: clients/loadgen/bench.sh [HOST]            (default 127.0.0.1:50051)
 # Env:   LOADGEN      loadgen binary (default: $CARGO_TARGET_DIR or target, release)
 #        C=50 CONNS=4 DURATION=10s BATCH=25 STREAM_MSGS=25
+#        ROUNDS=5 SLICE=2s   interleaved baseline/AnalyzeText slices for the ratio
 #        PARAGRAPH    text file (default clients/loadgen/bench/paragraph_en.txt)
 #        SERVER_PID   server process id, for RSS and CPU per call
 #        SERVER_BIN   if set, bench.sh starts "$SERVER_BIN --listen HOST $SERVER_ARGS"
@@ -101,6 +104,17 @@ printf '2. AnalyzeText (%s B):         %10.0f rps  p99 %s  errors %s  server CPU
   "$text_bytes" "$an_rps" "$(ms "$(field analyze '.latencyDistribution[6].latency')")" "$(errors analyze)" \
   "$(cpu_per_call analyze)" "$(awk -v a="$an_rps" -v b="$base_rps" 'BEGIN { print a / b }')"
 
+rounds="${ROUNDS:-5}"
+slice="${SLICE:-2s}"
+ratios=""
+for r in $(seq "$rounds"); do
+  run "slice_base_$r" --call grpc.health.v1.Health/Check -z "$slice"
+  run "slice_an_$r" --call textstance.v1.TextService/AnalyzeText -D "$out/analyze.json" -z "$slice"
+  ratios="$ratios $(awk -v a="$(field "slice_an_$r" .rps)" -v b="$(field "slice_base_$r" .rps)" 'BEGIN { printf "%.3f", a / b }')"
+done
+median=$(echo "$ratios" | tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+printf '   interleaved %s x (%s + %s): ratios%s  median %s\n' "$rounds" "$slice" "$slice" "$ratios" "$median"
+
 half=$(awk -v a="$an_rps" 'BEGIN { printf "%d", a / 2 }')
 run half --call textstance.v1.TextService/AnalyzeText -D "$out/analyze.json" --rps "$half"
 printf '3. AnalyzeText at half peak:     %10.0f rps  p50 %s  p99 %s  p99.9 %s  errors %s\n' \
@@ -126,7 +140,7 @@ printf '5. StreamAnalyzeText (%s msgs):  %10.0f streams/s  %.1f MB/s of text  er
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "JSON reports in $out"
 failed=0
-for name in baseline analyze half batch stream; do
+for name in baseline analyze half batch stream $(for r in $(seq "$rounds"); do echo "slice_base_$r slice_an_$r"; done); do
   failed=$((failed + $(errors "$name")))
 done
 if [ "$failed" -gt 0 ]; then

@@ -33,7 +33,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[command(
     name = "textstance-loadgen",
     version,
-    about = "Load generator for gRPC services: reads ghz configs, prints ghz reports."
+    about = "Load generator for gRPC services: reads ghz configs, prints ghz reports.",
+    args_override_self = true
 )]
 pub struct Flags {
     /// Path to a ghz JSON config file.
@@ -1089,6 +1090,12 @@ mod tests {
         assert_eq!(s.data, json!({"document": {"text": "x"}}));
         assert_eq!(s.format, Format::Json);
         assert_eq!(s.host, "10.0.0.1:9");
+    }
+
+    #[test]
+    fn a_repeated_flag_takes_the_last_value() {
+        let (s, _) = resolve(base(), &["-z", "10s", "-c", "3", "-z", "2s"]).expect("valid");
+        assert_eq!(s.stop, Stop::Duration(Duration::from_secs(2)));
     }
 
     #[test]
