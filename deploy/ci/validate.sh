@@ -52,12 +52,13 @@ python3 "$ROOT/deploy/ghz/gen_configs.py" --check || fail "ghz profiles"
 echo "deploy/ghz/configs/*.json are current and call declared RPCs"
 
 step "lexicon ConfigMap lists every default lexicon"
-for lex in "$ROOT"/services/engine/lexicons/*; do
-    rel="../../../services/engine/lexicons/$(basename "$lex")"
+for lex in "$ROOT"/services/engine/lexicons/*/*.lex; do
+    lang=$(basename "$(dirname "$lex")")
+    rel="$lang-$(basename "$lex")=../../../services/engine/lexicons/$lang/$(basename "$lex")"
     grep -qF -- "- $rel" "$ROOT/deploy/k8s/base/kustomization.yaml" ||
         fail "$rel is missing from configMapGenerator textstance-lexicons in deploy/k8s/base/kustomization.yaml"
 done
-echo "ok: $(cd "$ROOT/services/engine/lexicons" && echo *)"
+echo "ok: $(cd "$ROOT/services/engine/lexicons" && echo */*.lex)"
 
 step "kubectl kustomize"
 OUT="${KEEP_RENDERED:-$(mktemp -d)}"

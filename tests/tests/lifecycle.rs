@@ -243,9 +243,26 @@ fn engine_lexicons() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../services/engine/lexicons")
 }
 
+/// Copies the default lexicons flat into `dir` (`en/hedge.lex` becomes
+/// `en-hedge.lex`, as in the Kubernetes ConfigMap), with `@version` set.
 fn write_lexicons(dir: &Path, version: &str) {
-    for name in ["en.lex", "ru.lex"] {
-        let src = std::fs::read_to_string(engine_lexicons().join(name)).expect("engine lexicon");
+    let mut files = Vec::new();
+    for lang in ["en", "ru"] {
+        for entry in std::fs::read_dir(engine_lexicons().join(lang)).expect("engine lexicon dir") {
+            let path = entry.expect("dir entry").path();
+            if path.extension().is_some_and(|e| e == "lex") {
+                let file = path
+                    .file_name()
+                    .expect("file name")
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((path, format!("{lang}-{file}")));
+            }
+        }
+    }
+    assert!(files.len() >= 2, "default lexicon files found: {files:?}");
+    for (path, name) in files {
+        let src = std::fs::read_to_string(&path).expect("engine lexicon");
         let text: String = src
             .lines()
             .map(|l| {
@@ -346,7 +363,7 @@ async fn reload_under_load_loses_no_request_and_broken_files_keep_the_old_set() 
     );
 
     // A broken file is refused with file:line, and the old set stays.
-    let en = dir.join("en.lex");
+    let en = dir.join("en-hedge.lex");
     let mut text = std::fs::read_to_string(&en).expect("read");
     let broken_line = text.lines().count() + 1;
     text.push_str("this line is not a lexicon entry\n");
@@ -355,7 +372,7 @@ async fn reload_under_load_loses_no_request_and_broken_files_keep_the_old_set() 
     assert!(matches!(err, ReloadError::Compile(_)), "{err:?}");
     let msg = err.to_string();
     assert!(
-        msg.starts_with(&format!("en.lex:{broken_line}:")),
+        msg.starts_with(&format!("en-hedge.lex:{broken_line}:")),
         "message names file and line: {msg}"
     );
     assert_eq!(listed_version(&server).await, "7.0.0-b");
@@ -387,4 +404,70 @@ async fn changed_files_are_picked_up_by_the_poller() {
     .expect("store alive");
     assert_eq!(listed_version(&server).await, "8.0.0-b");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn metrics_are_served_when_configured() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start(textstance_server::config::Config {
+        metrics_listen: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+        ..test_config()
+    })
+    .await;
+    let mut client = server.client().await;
+    client
+        .analyze_text(analyze_request(text_doc("m", "It will probably rain.")))
+        .await
+        .expect("ok");
+    // The address is published once the server has bound it.
+    let mut phase = server.handle.phase();
+    let addr = loop {
+        if let Some(a) = server.handle.metrics_addr() {
+            break a;
+        }
+        phase.changed().await.expect("server alive");
+    };
+    let mut sock = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    sock.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut body = String::new();
+    sock.read_to_string(&mut body).await.expect("read");
+    assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+    assert!(body.contains("grpc_server_handled_total"), "{body}");
+}
+
+#[tokio::test]
+async fn calls_are_served_during_the_drain_delay() {
+    let mut server = TestServer::start(textstance_server::config::Config {
+        drain_delay: Duration::from_secs(2),
+        shutdown_grace: Duration::from_secs(30),
+        ..test_config()
+    })
+    .await;
+    let mut client = server.client().await;
+    let mut health = server.health().await;
+    let mut phase = server.handle.phase();
+    server.shutdown();
+    phase
+        .wait_for(|p| *p == Phase::NotServing)
+        .await
+        .expect("phase");
+    // Load balancers see NOT_SERVING ...
+    for name in ["", "textstance.v1.TextService", "readiness"] {
+        let r = health.check(check(name)).await.expect(name).into_inner();
+        assert_eq!(r.status, ServingStatus::NotServing as i32, "{name:?}");
+    }
+    let r = health.check(check("liveness")).await.expect("liveness");
+    assert_eq!(r.into_inner().status, ServingStatus::Serving as i32);
+    // ... while calls that still arrive are served.
+    client
+        .analyze_text(analyze_request(text_doc("d", "It will probably hold.")))
+        .await
+        .expect("served during the drain delay");
+    phase
+        .wait_for(|p| *p >= Phase::Draining)
+        .await
+        .expect("phase");
+    server.stop().await.expect("clean stop");
 }

@@ -1,8 +1,10 @@
 //! Embedded mode: the engine runs in this process, with the built-in
 //! lexicons or `--lexicon-dir DIR` (every `*.lex` file in it).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::Context as _;
 use textstance_engine::{self as engine, AnalyzeOptions, Input, LexiconSource, Lexicons};
@@ -10,21 +12,35 @@ use textstance_engine::{self as engine, AnalyzeOptions, Input, LexiconSource, Le
 use crate::DocOptions;
 use crate::input::{self, Id, Parsed, Sources};
 use crate::model::{self, ErrorOut, InputRef};
-use crate::printer::Printer;
+use crate::printer::{Format, Printer};
 
-/// Reads every `*.lex` file of `dir`, sorted by name.
+/// Reads every `*.lex` file under `dir` (subdirectories too, hidden entries
+/// skipped, as the server does), named by their path below `dir`, sorted.
 pub(crate) fn read_lexicon_dir(dir: &Path) -> anyhow::Result<Vec<LexiconSource>> {
     let mut sources = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read lexicon dir {}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot read lexicon dir {}", dir.display()))?;
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "lex") && path.is_file() {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            sources.push(LexiconSource { name, text });
+    let mut pending = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = pending.pop() {
+        let entries = std::fs::read_dir(&d)
+            .with_context(|| format!("cannot read lexicon dir {}", d.display()))?;
+        for entry in entries {
+            let entry =
+                entry.with_context(|| format!("cannot read lexicon dir {}", d.display()))?;
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            if path.is_dir() && depth < 3 {
+                pending.push((path, depth + 1));
+            } else if path.extension().is_some_and(|e| e == "lex") && path.is_file() {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .into_owned();
+                sources.push(LexiconSource { name, text });
+            }
         }
     }
     if sources.is_empty() {
@@ -43,6 +59,32 @@ pub(crate) fn load_lexicons(dir: Option<&Path>) -> anyhow::Result<Lexicons> {
         }
         None => Lexicons::embedded().map_err(|e| anyhow::anyhow!("built-in lexicons: {e}")),
     }
+}
+
+/// Runs the engine for one document. Normalize skips language detection,
+/// which its output does not report.
+fn process<'i>(
+    opts: &DocOptions,
+    input: Input<'i>,
+    lang: Option<&str>,
+    lexicons: &Lexicons,
+) -> Result<engine::Analysis<'i>, engine::EngineError> {
+    if opts.stage == crate::model::Stage::Normalize {
+        let n = engine::normalize(input, &engine::NormalizeOptions::for_profile(opts.profile))?;
+        return Ok(engine::Analysis {
+            text: n.text,
+            edits: n.edits,
+            encoding: n.encoding,
+            language: engine::Language {
+                lang: engine::Lang::Other,
+                code: String::new(),
+                detected: false,
+            },
+            sentences: Vec::new(),
+            tagged: None,
+        });
+    }
+    engine::analyze(input, &options(opts, lang), lexicons)
 }
 
 fn options<'a>(opts: &DocOptions, lang: Option<&'a str>) -> AnalyzeOptions<'a> {
@@ -79,7 +121,7 @@ pub(crate) fn run_docs(
             ),
         };
         let lang = opts.lang.as_deref();
-        match engine::analyze(input, &options(opts, lang), lexicons) {
+        match process(opts, input, lang, lexicons) {
             Ok(a) => {
                 let out = model::from_engine(opts.stage, &id, input_ref, &a, lexicons, opts.unit);
                 printer.doc(&out, &a.text)?;
@@ -93,44 +135,166 @@ pub(crate) fn run_docs(
     Ok(ok)
 }
 
-/// `--jsonl`: one result line per input line, in order, constant memory.
-/// Returns false if any line failed.
+/// Handles one `--jsonl` input line; false when it failed.
+fn handle_line(
+    opts: &DocOptions,
+    lexicons: &Lexicons,
+    line: &[u8],
+    n: u64,
+    printer: &mut Printer<impl Write>,
+) -> std::io::Result<bool> {
+    match input::parse_line(line, n) {
+        None => Ok(true),
+        Some(Parsed::Bad { id, message }) => {
+            printer.error(&id, ErrorOut::bad_line(message))?;
+            Ok(false)
+        }
+        Some(Parsed::Doc { id, text, lang }) => {
+            let lang = lang.as_deref().or(opts.lang.as_deref());
+            match process(opts, Input::Text(&text), lang, lexicons) {
+                Ok(a) => {
+                    let out = model::from_engine(
+                        opts.stage,
+                        &id,
+                        InputRef::Text(&text),
+                        &a,
+                        lexicons,
+                        opts.unit,
+                    );
+                    printer.doc(&out, &a.text)?;
+                    Ok(true)
+                }
+                Err(e) => {
+                    printer.error(&id, ErrorOut::from_engine(&e))?;
+                    Ok(false)
+                }
+            }
+        }
+    }
+}
+
+/// `--jsonl`: one result line per input line, in input order, constant
+/// memory. With `threads > 1`, a reader thread cuts the input into chunks of
+/// whole lines, workers process chunks, and this thread writes their output
+/// in chunk order; at most `2 * threads` chunks wait on each side. Returns
+/// false if any line failed.
 pub(crate) fn run_jsonl(
     opts: &DocOptions,
     lexicons: &Lexicons,
     sources: &Sources,
     printer: &mut Printer<impl Write>,
+    threads: usize,
 ) -> anyhow::Result<bool> {
-    let mut ok = true;
-    input::for_each_line(sources, |line, n| {
-        match input::parse_line(line, n) {
-            None => {}
-            Some(Parsed::Bad { id, message }) => {
-                ok = false;
-                printer.error(&id, ErrorOut::bad_line(message))?;
-            }
-            Some(Parsed::Doc { id, text, lang }) => {
-                let lang = lang.as_deref().or(opts.lang.as_deref());
-                match engine::analyze(Input::Text(&text), &options(opts, lang), lexicons) {
-                    Ok(a) => {
-                        let out = model::from_engine(
-                            opts.stage,
-                            &id,
-                            InputRef::Text(&text),
-                            &a,
-                            lexicons,
-                            opts.unit,
-                        );
-                        printer.doc(&out, &a.text)?;
-                    }
-                    Err(e) => {
-                        ok = false;
-                        printer.error(&id, ErrorOut::from_engine(&e))?;
+    if threads <= 1 {
+        let mut ok = true;
+        input::for_each_line(sources, |line, n| {
+            ok &= handle_line(opts, lexicons, line, n, printer)?;
+            Ok(())
+        })?;
+        return Ok(ok);
+    }
+    const CHUNK_BYTES: usize = 1 << 20;
+    const CHUNK_LINES: usize = 2048;
+    struct Job {
+        seq: u64,
+        first_line: u64,
+        bytes: Vec<u8>,
+    }
+    std::thread::scope(|scope| {
+        let (job_tx, job_rx) = mpsc::sync_channel::<Job>(threads * 2);
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let (done_tx, done_rx) =
+            mpsc::sync_channel::<(u64, std::io::Result<(Vec<u8>, bool)>)>(threads * 2);
+        let reader = scope.spawn(move || -> anyhow::Result<()> {
+            let mut job = Job {
+                seq: 0,
+                first_line: 1,
+                bytes: Vec::with_capacity(CHUNK_BYTES + (CHUNK_BYTES >> 2)),
+            };
+            let mut lines = 0;
+            input::for_each_line(sources, |line, n| {
+                if lines == 0 {
+                    job.first_line = n;
+                }
+                job.bytes.extend_from_slice(line);
+                if !line.ends_with(b"\n") {
+                    job.bytes.push(b'\n');
+                }
+                lines += 1;
+                if job.bytes.len() >= CHUNK_BYTES || lines >= CHUNK_LINES {
+                    let next = Job {
+                        seq: job.seq + 1,
+                        first_line: n + 1,
+                        bytes: Vec::with_capacity(CHUNK_BYTES + (CHUNK_BYTES >> 2)),
+                    };
+                    let full = std::mem::replace(&mut job, next);
+                    lines = 0;
+                    if job_tx.send(full).is_err() {
+                        anyhow::bail!("output side stopped");
                     }
                 }
+                Ok(())
+            })?;
+            if lines > 0 && job_tx.send(job).is_err() {
+                anyhow::bail!("output side stopped");
+            }
+            Ok(())
+        });
+        for _ in 0..threads {
+            let job_rx = job_rx.clone();
+            let done_tx = done_tx.clone();
+            scope.spawn(move || {
+                loop {
+                    let job = {
+                        let rx = job_rx.lock().unwrap_or_else(|p| p.into_inner());
+                        rx.recv()
+                    };
+                    let Ok(job) = job else { return };
+                    let mut out = Printer::new(
+                        Format::Jsonl,
+                        Vec::with_capacity(job.bytes.len() * 2),
+                        opts.unit,
+                        false,
+                    );
+                    let mut result = Ok(true);
+                    let lines = job.bytes.split_inclusive(|&b| b == b'\n');
+                    for (n, line) in (job.first_line..).zip(lines) {
+                        match handle_line(opts, lexicons, line, n, &mut out) {
+                            Ok(ok) => {
+                                if let Ok(all) = result.as_mut() {
+                                    *all &= ok;
+                                }
+                            }
+                            Err(e) => {
+                                result = Err(e);
+                                break;
+                            }
+                        }
+                    }
+                    let result = result.map(|ok| (out.into_inner(), ok));
+                    if done_tx.send((job.seq, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        drop(job_rx);
+        let mut ok = true;
+        let mut next = 0u64;
+        let mut waiting: BTreeMap<u64, (Vec<u8>, bool)> = BTreeMap::new();
+        for (seq, result) in done_rx {
+            waiting.insert(seq, result?);
+            while let Some((bytes, chunk_ok)) = waiting.remove(&next) {
+                printer.writer().write_all(&bytes)?;
+                ok &= chunk_ok;
+                next += 1;
             }
         }
-        Ok(())
-    })?;
-    Ok(ok)
+        reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("input reader panicked"))??;
+        anyhow::ensure!(waiting.is_empty(), "a chunk of output went missing");
+        Ok(ok)
+    })
 }

@@ -4,16 +4,11 @@
 //! `check` and `explain` always run locally: they are authoring tools for
 //! lexicon files, not calls to a server.
 //!
-//! WIRING POINTS (for the integrator, once the tag helper's engine functions
-//! are merged):
-//! - [`check`]: today it compiles the directory with `Lexicons::compile`,
-//!   which reports the first parse error as `file:line: reason`. Replace the
-//!   marked block with the engine's check function so that duplicates and
-//!   shadowed entries are reported too.
-//! - [`explain`]: today it runs the real tagger and lists the cues that
-//!   matched. Replace the marked block with the engine's explain function so
-//!   that blocked matches and the reason (blocker, negation scope, homograph
-//!   filter, boundary) are listed too.
+//! - [`check`] runs the engine's `tag::check`: every parse error as
+//!   `file:line: reason`, plus duplicate, shadowed, blocked and dead entries.
+//! - [`explain`] runs the tagger and the engine's `Lexicons::explain` on the
+//!   same sentences: the cues kept, and every other match with what happened
+//!   to it (blocked, filtered, negated away, overlapped, latent, rule).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -150,8 +145,7 @@ pub(crate) struct CheckOut {
     /// The compiled set, when ok.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) lexicons: Option<LexiconsOut>,
-    /// Duplicate and shadowed entries. `None` until the engine's check is
-    /// wired in (see the module docs); never an invented empty list.
+    /// Duplicate, shadowed, blocked and dead entries (`file:line: kind: ...`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) findings: Option<Vec<String>>,
 }
@@ -159,27 +153,28 @@ pub(crate) struct CheckOut {
 /// `lexicons check DIR`.
 pub(crate) fn check(dir: &Path) -> anyhow::Result<CheckOut> {
     let sources = embedded::read_lexicon_dir(dir)?;
-    // ---- WIRING POINT (lexicons check) --------------------------------
-    // Replace with the engine's check (tag helper), which also reports
-    // duplicates and shadowed entries; put them into `findings`.
-    let compiled = Lexicons::compile(sources);
-    let findings = None;
-    // --------------------------------------------------------------------
-    Ok(match compiled {
-        Ok(l) => CheckOut {
+    let report = engine::tag::check(&sources);
+    let findings = Some(report.issues.iter().map(ToString::to_string).collect());
+    Ok(if report.is_ok() {
+        // check() accepting the set means compile() does too.
+        let compiled =
+            Lexicons::compile(sources).map_err(|e| anyhow::anyhow!("lexicon error: {e}"))?;
+        CheckOut {
             dir: dir.display().to_string(),
             ok: true,
             error: None,
-            lexicons: Some(LexiconsOut::from_engine(&l)),
+            lexicons: Some(LexiconsOut::from_engine(&compiled)),
             findings,
-        },
-        Err(e) => CheckOut {
+        }
+    } else {
+        let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+        CheckOut {
             dir: dir.display().to_string(),
             ok: false,
-            error: Some(e.to_string()),
+            error: Some(errors.join("\n")),
             lexicons: None,
             findings,
-        },
+        }
     })
 }
 
@@ -211,8 +206,7 @@ pub(crate) struct ExplainOut {
     pub(crate) language: String,
     /// Cues the tagger kept.
     pub(crate) matched: Vec<MatchOut>,
-    /// Matches that were blocked, and why. `None` until the engine's
-    /// explain is wired in (see the module docs).
+    /// Every match that did not become a cue, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) blocked: Option<Vec<String>>,
 }
@@ -220,14 +214,16 @@ pub(crate) struct ExplainOut {
 /// `lexicons explain "TEXT"` (spans in UTF-8 bytes of TEXT).
 pub(crate) fn explain(lexicons: &Lexicons, text: &str, lang: Option<&str>) -> ExplainOut {
     let language = engine::Language::resolve(lang, text);
-    // ---- WIRING POINT (lexicons explain) -------------------------------
-    // Replace with the engine's explain (tag helper): it returns the kept
-    // cues and the blocked matches with their reason; put the latter into
-    // `blocked`.
     let sentences = engine::segment::segment(text, language.lang);
     let tagged = engine::tag::tag(text, &sentences, language.lang, lexicons);
-    let blocked = None;
-    // --------------------------------------------------------------------
+    let blocked = Some(
+        lexicons
+            .explain_sentences(text, &sentences, language.lang)
+            .into_iter()
+            .filter(|e| !matches!(e.outcome, engine::tag::Outcome::Emitted { .. }))
+            .map(|e| e.to_string())
+            .collect(),
+    );
     ExplainOut {
         language: language.code.clone(),
         matched: tagged
@@ -266,10 +262,7 @@ impl CheckOut {
                     writeln!(w, "  {line}")?;
                 }
             }
-            None => writeln!(
-                w,
-                "(duplicate and shadowed entries are not checked by this build)"
-            )?,
+            None => {}
         }
         Ok(())
     }
@@ -296,12 +289,12 @@ impl ExplainOut {
         }
         match &self.blocked {
             Some(b) => {
-                writeln!(w, "blocked ({}):", b.len())?;
+                writeln!(w, "not kept ({}):", b.len())?;
                 for line in b {
                     writeln!(w, "  {line}")?;
                 }
             }
-            None => writeln!(w, "(blocked matches are not reported by this build)")?,
+            None => {}
         }
         Ok(())
     }

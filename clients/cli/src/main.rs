@@ -104,8 +104,21 @@ struct Cli {
           value_parser = clap::value_parser!(u32).range(1..=100000))]
     batch_size: Option<u32>,
 
+    /// Embedded mode with --jsonl: worker threads (0: one per CPU, at most
+    /// 8). Output order is the input order whatever the number.
+    #[arg(long, global = true, value_name = "N", default_value_t = 0)]
+    threads: usize,
+
     #[command(subcommand)]
     command: Command,
+}
+
+fn threads(n: usize) -> usize {
+    if n > 0 {
+        n
+    } else {
+        std::thread::available_parallelism().map_or(1, |p| p.get().min(8))
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -323,7 +336,13 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 None => {
                     let lex = embedded::load_lexicons(cli.lexicon_dir.as_deref())?;
                     if cli.jsonl {
-                        embedded::run_jsonl(&opts, &lex, &sources, &mut printer)?
+                        embedded::run_jsonl(
+                            &opts,
+                            &lex,
+                            &sources,
+                            &mut printer,
+                            threads(cli.threads),
+                        )?
                     } else {
                         embedded::run_docs(&opts, &lex, &sources, &mut printer)?
                     }

@@ -114,6 +114,11 @@ impl<W: Write> Printer<W> {
         &mut self.out
     }
 
+    /// The writer, consumed.
+    pub(crate) fn into_inner(self) -> W {
+        self.out
+    }
+
     /// Closes the array and flushes.
     pub(crate) fn finish(&mut self) -> io::Result<()> {
         if self.array {

@@ -130,7 +130,15 @@ fn jsonl_shapes_per_command() {
         ]
     );
     assert_eq!(tag["category"], "hedge");
-    assert_eq!(tag["text"], "probably");
+    assert_eq!(tag["text"], "may");
+    let tagged = lines(&out);
+    let texts: Vec<&str> = tagged[0]["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|t| t["text"].as_str().expect("text"))
+        .collect();
+    assert_eq!(texts, ["may", "probably"]);
     let out = run(&["normalize", "--jsonl"], &jsonl(&[("m", "Itâ€™s here.")]));
     let v = &lines(&out)[0];
     assert_eq!(v["text"], "It’s here.");
@@ -368,6 +376,38 @@ fn exit_codes() {
 }
 
 #[test]
+fn threads_do_not_change_the_output() {
+    let mut input = String::new();
+    for i in 0..5000 {
+        match i % 50 {
+            7 => input.push_str("not json\n"),
+            8 => input.push('\n'),
+            9 => input.push_str("{\"text\":\"\"}\n"),
+            10 => input.push_str("{\"text\":\"No id here. Probably.\"}\n"),
+            _ => input.push_str(
+                &(serde_json::json!({"id": format!("d{i}"), "text": format!("Doc {i}: it may rain. Цены, вероятно, вырастут {i}.")})
+                    .to_string()
+                    + "\n"),
+            ),
+        }
+    }
+    let one = run(&["analyze", "--jsonl", "--threads", "1"], &input);
+    let three = run(&["analyze", "--jsonl", "--threads", "3"], &input);
+    assert_eq!(one.status.code(), Some(1), "bad lines fail the run");
+    assert_eq!(three.status.code(), Some(1));
+    assert!(one.stdout == three.stdout, "outputs differ");
+    let got = lines(&three);
+    assert_eq!(got.len(), 4900, "one line per non-blank input line");
+    // Lines 1-7 are docs, 8 is not JSON, 9 is blank, 10 is empty, 11 has no id.
+    assert_eq!(got[7]["id"], 8);
+    assert_eq!(got[7]["error"]["reason"], "BAD_INPUT_LINE");
+    assert_eq!(got[8]["error"]["reason"], "EMPTY_DOCUMENT");
+    assert_eq!(got[9]["id"], 11, "a missing id is the line number");
+    assert_eq!(got[10]["id"], "d11");
+    assert_eq!(got[4899]["id"], "d4999");
+}
+
+#[test]
 fn processing_errors_keep_the_batch_going() {
     let input = "{\"id\":\"a\",\"text\":\"One.\"}\n{\"id\":\"b\",\"text\":\"\"}\n\n{\"id\":\"c\",\"text\":\"Two.\"}\n";
     let out = run(&["segment", "--jsonl"], input);
@@ -385,10 +425,14 @@ fn lexicon_dir_and_check() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-lex");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("tmp dir");
-    for e in std::fs::read_dir(&engine_lex).expect("engine lexicons") {
-        let e = e.expect("entry");
-        if e.path().extension().is_some_and(|x| x == "lex") {
-            std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+    // The defaults are laid out per language (en/hedge.lex, ...).
+    for lang in ["en", "ru"] {
+        std::fs::create_dir_all(dir.join(lang)).expect("lang dir");
+        for e in std::fs::read_dir(engine_lex.join(lang)).expect("engine lexicons") {
+            let e = e.expect("entry");
+            if e.path().extension().is_some_and(|x| x == "lex") {
+                std::fs::copy(e.path(), dir.join(lang).join(e.file_name())).expect("copy");
+            }
         }
     }
     let d = dir.to_string_lossy().into_owned();
@@ -429,4 +473,42 @@ fn lexicon_dir_and_check() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1), "a broken lexicon dir fails");
+}
+
+#[test]
+fn terminal_view_when_not_a_terminal_is_plain() {
+    let out = run(
+        &["analyze"],
+        "Itâ€™s 😀 probably over. Это, вероятно, конец.",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let view = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(!view.contains('\x1b'), "no ANSI codes when piped: {view}");
+    for want in [
+        "sentences (",
+        "[вероятно|hedge]",
+        "edits (",
+        "mojibake",
+        "tags (",
+        "scores:",
+    ] {
+        assert!(view.contains(want), "{want:?} missing in:\n{view}");
+    }
+    let out = run(
+        &["--color", "always", "tag", "--offsets", "utf16"],
+        "It will probably 😀 rain.",
+    );
+    let view = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(view.contains("\x1b[1;33mprobably\x1b[0m"), "{view}");
+    let out = bin()
+        .env("NO_COLOR", "1")
+        .args(["--color", "auto", "segment", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "empty stdin is an empty document"
+    );
 }

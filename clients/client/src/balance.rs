@@ -27,6 +27,8 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::task::{Context, Poll};
+#[cfg(test)]
+use std::time::Duration;
 use std::time::Instant;
 
 use tokio::sync::Notify;
@@ -426,4 +428,91 @@ fn grpc_status(resp: &http::Response<Body>) -> Option<tonic::Code> {
     let v = resp.headers().get("grpc-status")?;
     let n: i32 = v.to_str().ok()?.parse().ok()?;
     Some(tonic::Code::from_i32(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool() -> Pool {
+        Pool::new(Arc::new(Settings::default()), true)
+    }
+
+    fn addrs(p: &Pool) -> Vec<String> {
+        p.slots().iter().map(|s| s.address.clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn re_resolution_keeps_the_state_of_endpoints_that_stay() {
+        let p = pool();
+        p.set_addresses(&["10.0.0.1:1".into(), "10.0.0.2:1".into()])
+            .expect("set");
+        let b = p.slots()[1].clone();
+        p.report_failure(&b);
+        p.set_addresses(&["10.0.0.2:1".into(), "10.0.0.3:1".into()])
+            .expect("set");
+        assert_eq!(addrs(&p), ["10.0.0.2:1", "10.0.0.3:1"]);
+        assert!(Arc::ptr_eq(&p.slots()[0], &b), "the slot itself is kept");
+        let stats = p.stats();
+        assert!(!stats[0].healthy, "still ejected after re-resolution");
+        assert!(stats[1].healthy);
+    }
+
+    #[tokio::test]
+    async fn rotation_skips_ejected_endpoints_until_all_are() {
+        let p = pool();
+        p.set_addresses(&[
+            "10.0.0.1:1".into(),
+            "10.0.0.2:1".into(),
+            "10.0.0.3:1".into(),
+        ])
+        .expect("set");
+        let slots = p.slots();
+        let pick = |p: &Pool| p.pick_from(&p.slots()).expect("some").address.clone();
+        let seen: Vec<String> = (0..6).map(|_| pick(&p)).collect();
+        assert_eq!(
+            seen,
+            [
+                "10.0.0.1:1",
+                "10.0.0.2:1",
+                "10.0.0.3:1",
+                "10.0.0.1:1",
+                "10.0.0.2:1",
+                "10.0.0.3:1"
+            ]
+        );
+        p.report_failure(&slots[1]);
+        for _ in 0..6 {
+            assert_ne!(pick(&p), "10.0.0.2:1");
+        }
+        p.report_failure(&slots[0]);
+        p.report_failure(&slots[2]);
+        // All ejected: the one whose ejection ends first (the second, ejected
+        // earliest) is used rather than refusing the call.
+        assert_eq!(pick(&p), "10.0.0.2:1");
+        p.report_success(&slots[0]);
+        for _ in 0..3 {
+            assert_eq!(pick(&p), "10.0.0.1:1");
+        }
+    }
+
+    #[tokio::test]
+    async fn ejection_grows_per_outage_not_per_failure() {
+        let p = pool();
+        p.set_addresses(&["10.0.0.1:1".into()]).expect("set");
+        let s = p.slots()[0].clone();
+        for _ in 0..5 {
+            p.report_failure(&s);
+        }
+        assert_eq!(s.health().consecutive_failures, 1, "one outage");
+        s.health().ejected_until = Some(Instant::now());
+        p.report_failure(&s);
+        assert_eq!(s.health().consecutive_failures, 2);
+        let until = s.health().ejected_until.expect("ejected");
+        let d = until.saturating_duration_since(Instant::now());
+        assert!(
+            d <= Duration::from_millis(500) && d > Duration::from_millis(250),
+            "{d:?}"
+        );
+    }
 }

@@ -35,9 +35,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Design positions: no TLS; streams are not retried once started (their
-//! items are not replayable without buffering); the client never logs
-//! document text.
+//! Design positions: no TLS; a broken stream is resumed on another endpoint
+//! by replaying its unanswered documents (at most `stream_window`); the
+//! client never logs document text.
 
 pub mod balance;
 mod builder;

@@ -7,8 +7,8 @@
 //! exponentially with full jitter and are capped. The [`RetryBudget`] is a
 //! token bucket: every call deposits `ratio` tokens (up to `max_tokens`),
 //! every retry takes one, so sustained retries stay below `ratio` of calls
-//! while a fresh client can still ride out a short outage. Streams are not
-//! retried once they have started.
+//! while a fresh client can still ride out a short outage. Broken streams
+//! are resumed under the same policy (see the `stream` module).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};

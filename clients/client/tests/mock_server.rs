@@ -28,6 +28,8 @@ struct Mock {
     calls: Arc<AtomicU64>,
     /// Answer this many calls with UNAVAILABLE first.
     unavailable_first: Arc<AtomicU32>,
+    /// Break every stream with UNAVAILABLE after this many responses (0: never).
+    break_streams_after: Arc<AtomicU32>,
 }
 
 impl Mock {
@@ -36,6 +38,7 @@ impl Mock {
             name,
             calls: Arc::new(AtomicU64::new(0)),
             unavailable_first: Arc::new(AtomicU32::new(0)),
+            break_streams_after: Arc::new(AtomicU32::new(0)),
         }
     }
 
@@ -195,7 +198,16 @@ impl pb::text_service_server::TextService for Mock {
             seq += 1;
             Ok(resp)
         });
-        Ok(Response::new(Box::pin(out)))
+        let limit = self.break_streams_after.load(Ordering::SeqCst) as usize;
+        if limit == 0 {
+            return Ok(Response::new(Box::pin(out)));
+        }
+        let broken = out
+            .take(limit)
+            .chain(tokio_stream::once(Err(Status::unavailable(
+                "replica draining",
+            ))));
+        Ok(Response::new(Box::pin(broken)))
     }
 
     async fn list_lexicons(
@@ -590,6 +602,67 @@ async fn stream_yields_in_order_with_item_errors() {
     }
     assert_eq!(n, 500);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn broken_streams_resume_on_another_endpoint() {
+    let mocks = [Mock::new("a"), Mock::new("b")];
+    let mut servers = Vec::new();
+    for m in &mocks {
+        m.break_streams_after.store(7, Ordering::SeqCst);
+        servers.push(start(m).await);
+    }
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    let client = ClientBuilder::new(ipv4(&addrs))
+        .retry_policy(RetryPolicy {
+            budget_max_tokens: 100.0,
+            ..fast_retries()
+        })
+        .stream_window(5)
+        .connect()
+        .await
+        .expect("connect");
+    let docs: Vec<_> = (0..100).map(|i| doc(&i.to_string())).collect();
+    let mut stream = client.analyze_iter(docs).await.expect("stream");
+    let mut n = 0u64;
+    let mut by = HashMap::new();
+    while let Some(item) = stream.next().await {
+        let item = item.expect("every document answered despite broken streams");
+        assert_eq!(item.sequence, n);
+        assert_eq!(item.id, n.to_string(), "in order");
+        if let Some(pb::stream_analyze_text_response::Outcome::Result(r)) = item.outcome {
+            *by.entry(r.text.unwrap_or_default()).or_insert(0) += 1;
+        }
+        n += 1;
+    }
+    assert_eq!(n, 100);
+    assert!(by.len() == 2, "both replicas served: {by:?}");
+    assert!(
+        mocks.iter().all(|m| m.calls() >= 7),
+        "many streams were opened"
+    );
+
+    // With retries off, the break reaches the caller after 7 answers.
+    let client = ClientBuilder::new(ipv4(&addrs))
+        .retry_policy(RetryPolicy::none())
+        .connect()
+        .await
+        .expect("connect");
+    let docs: Vec<_> = (0..100).map(|i| doc(&i.to_string())).collect();
+    let mut stream = client.analyze_iter(docs).await.expect("stream");
+    let mut ok = 0;
+    let mut err = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(_) => ok += 1,
+            Err(e) => err = Some(e),
+        }
+    }
+    assert_eq!(ok, 7);
+    assert_eq!(err.map(|e| e.code()), Some(Code::Unavailable));
+    for s in servers {
+        s.stop().await;
+    }
 }
 
 #[tokio::test]

@@ -197,29 +197,42 @@ impl LexiconStore {
     }
 }
 
-fn is_lexicon_file(path: &Path) -> bool {
-    let hidden = path
-        .file_name()
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
         .and_then(|n| n.to_str())
-        .is_none_or(|n| n.starts_with('.'));
-    !hidden && path.extension().is_some_and(|e| e == "lex") && path.is_file()
+        .is_none_or(|n| n.starts_with('.'))
 }
 
+/// Every `*.lex` file under `dir`, in subdirectories too (the defaults are
+/// laid out as `en/hedge.lex`), sorted. Hidden entries are skipped, which
+/// also skips a mounted ConfigMap's `..data` directory (its files appear
+/// again as top-level symlinks).
 fn lexicon_paths(dir: &Path) -> Result<Vec<PathBuf>, ReloadError> {
     let io = |source| ReloadError::Io {
         dir: dir.to_path_buf(),
         source,
     };
     let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if is_lexicon_file(&path) {
-            paths.push(path);
+    let mut pending = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = pending.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if is_hidden(&path) {
+                continue;
+            }
+            if path.is_dir() && depth < MAX_DEPTH {
+                pending.push((path, depth + 1));
+            } else if path.extension().is_some_and(|e| e == "lex") && path.is_file() {
+                paths.push(path);
+            }
         }
     }
     paths.sort();
     Ok(paths)
 }
+
+/// How deep below the lexicon directory files are looked for.
+const MAX_DEPTH: usize = 3;
 
 fn read_dir(dir: &Path) -> Result<Vec<LexiconSource>, ReloadError> {
     let paths = lexicon_paths(dir)?;
@@ -233,10 +246,12 @@ fn read_dir(dir: &Path) -> Result<Vec<LexiconSource>, ReloadError> {
                 dir: dir.to_path_buf(),
                 source,
             })?;
+            // Named by the path below `dir`, so errors read `en/hedge.lex:12: ...`.
             let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+                .strip_prefix(dir)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .into_owned();
             Ok(LexiconSource { name, text })
         })
         .collect()
@@ -264,4 +279,70 @@ fn content_hash(files: &[LexiconSource]) -> u64 {
         f.text.hash(&mut h);
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("textstance-store-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    const GOOD_A: &str = "@version a\n@language en\nhedge\ten.h.maybe\t1.0\tmaybe\n";
+    const GOOD_B: &str = "@version b\n@language en\nhedge\ten.h.perhaps\t1.0\tperhaps\n";
+    const BROKEN: &str = "@version c\n@language en\nno tabs on this line\n";
+
+    #[test]
+    fn reload_poll_and_broken_files() {
+        let dir = temp_dir("poll");
+        let file = dir.join("en.lex");
+        std::fs::write(&file, GOOD_A).expect("write");
+        std::fs::write(dir.join(".hidden.lex"), "garbage").expect("write");
+        std::fs::write(dir.join("notes.txt"), "garbage").expect("write");
+        let metrics = Arc::new(Metrics::new());
+        let store = LexiconStore::load(Some(&dir), metrics).expect("loads");
+        let before = store.current();
+        assert_eq!(before.version().version, "a");
+        assert!(store.poll().is_none(), "nothing changed");
+
+        std::fs::write(&file, BROKEN).expect("write");
+        let err = store.poll().expect("noticed").expect_err("broken");
+        assert!(err.to_string().starts_with("en.lex:3:"), "{err}");
+        assert_eq!(store.current().version().version, "a", "old set stays");
+        // The same broken content is not retried at every poll.
+        std::fs::write(&file, BROKEN).expect("rewrite same content");
+        assert!(store.poll().is_none());
+
+        std::fs::write(&file, GOOD_B).expect("write");
+        let out = store.poll().expect("noticed").expect("compiles");
+        assert!(matches!(out, ReloadOutcome::Swapped { ref version, .. } if version == "b"));
+        assert_eq!(store.current().version().version, "b");
+        // A snapshot taken before the swap is untouched.
+        assert_eq!(before.version().version, "a");
+        assert_eq!(
+            store.reload().expect("same files"),
+            ReloadOutcome::Unchanged
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn embedded_store_has_nothing_to_reload() {
+        let store = LexiconStore::load(None, Arc::new(Metrics::new())).expect("embedded");
+        assert_eq!(store.reload().expect("ok"), ReloadOutcome::Embedded);
+        assert!(store.poll().is_none());
+    }
+
+    #[test]
+    fn shared_state_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<LexiconStore>();
+        assert_send_sync::<crate::Handle>();
+        assert_send_sync::<crate::service::TextServiceImpl>();
+    }
 }

@@ -52,7 +52,12 @@ fn main() -> ExitCode {
             return ExitCode::from(EX_OSERR);
         }
     };
-    runtime.block_on(serve(config))
+    let code = runtime.block_on(serve(config));
+    // Work abandoned at the grace cutoff (a blocking-pool analysis, a call
+    // the caller never finished) must not hold the exit: dropping a runtime
+    // would wait for it. The engine has no side effects to lose.
+    runtime.shutdown_background();
+    code
 }
 
 async fn serve(config: Config) -> ExitCode {

@@ -190,7 +190,6 @@ impl TextServiceImpl {
         if deadline.expired() {
             return Err(deadline.error());
         }
-        tracing::Span::current().record("doc_bytes", size);
         let result = if size <= self.config.blocking_threshold_bytes {
             match std::panic::catch_unwind(AssertUnwindSafe(job)) {
                 Ok(r) => r,
@@ -232,6 +231,7 @@ impl TextServiceImpl {
         let this = self.clone();
         let task = async move {
             let mut sequence = 0u64;
+            let mut bytes = 0usize;
             loop {
                 let item = tokio::select! {
                     item = inbound.next() => item,
@@ -254,6 +254,7 @@ impl TextServiceImpl {
                     .map(|d| d.id.clone())
                     .unwrap_or_default();
                 let size = item.request.as_ref().map_or(0, |r| doc_len(&r.document));
+                bytes += size;
                 let job = this.job();
                 let outcome = this
                     .run(size, deadline, move || match &item.request {
@@ -279,7 +280,9 @@ impl TextServiceImpl {
                 }
                 sequence += 1;
             }
-            tracing::Span::current().record("documents", sequence);
+            let span = tracing::Span::current();
+            span.record("documents", sequence);
+            span.record("doc_bytes", bytes);
         };
         tokio::spawn(task.instrument(tracing::Span::current()));
         rx
@@ -300,6 +303,7 @@ impl TextService for TextServiceImpl {
         let req = request.into_inner();
         let job = self.job();
         let size = doc_len(&req.document);
+        tracing::Span::current().record("doc_bytes", size);
         let resp = self
             .run(size, deadline, move || {
                 let doc =
@@ -329,6 +333,7 @@ impl TextService for TextServiceImpl {
         let req = request.into_inner();
         let job = self.job();
         let size = doc_len(&req.document);
+        tracing::Span::current().record("doc_bytes", size);
         let resp = self
             .run(size, deadline, move || {
                 let doc =
@@ -355,6 +360,7 @@ impl TextService for TextServiceImpl {
         let req = request.into_inner();
         let job = self.job();
         let size = doc_len(&req.document);
+        tracing::Span::current().record("doc_bytes", size);
         let resp = self
             .run(size, deadline, move || {
                 let doc =
@@ -381,6 +387,7 @@ impl TextService for TextServiceImpl {
         let req = request.into_inner();
         let job = self.job();
         let size = doc_len(&req.document);
+        tracing::Span::current().record("doc_bytes", size);
         let result = self
             .run(size, deadline, move || job.analyze_request(&req, ""))
             .await?;
@@ -407,6 +414,7 @@ impl TextService for TextServiceImpl {
         }
         tracing::Span::current().record("documents", req.requests.len());
         let size = req.requests.iter().map(|r| doc_len(&r.document)).sum();
+        tracing::Span::current().record("doc_bytes", size);
         let resp = self
             .run(size, deadline, move || {
                 let mut responses = Vec::with_capacity(req.requests.len());
@@ -514,5 +522,31 @@ mod tests {
             after,
             "the worker stops with the reader"
         );
+    }
+
+    #[tokio::test]
+    async fn engine_panics_become_internal_on_both_paths() {
+        let svc = service(4);
+        let deadline = Deadline::new(None, Instant::now(), Duration::from_secs(10));
+        for size in [1, svc.config.blocking_threshold_bytes + 1] {
+            let r: Result<(), ApiError> = svc
+                .run(size, deadline, || panic!("simulated engine panic"))
+                .await;
+            let e = r.expect_err("a panic is an error");
+            assert_eq!(
+                (e.code, e.reason),
+                (tonic::Code::Internal, "INTERNAL"),
+                "size {size}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn late_results_become_deadline_exceeded() {
+        let svc = service(4);
+        let deadline = Deadline::new(None, Instant::now(), Duration::from_millis(5));
+        tokio::time::advance(Duration::from_millis(6)).await;
+        let r = svc.run(1, deadline, || Ok(())).await;
+        assert_eq!(r.expect_err("late").reason, "TIME_BUDGET_EXCEEDED");
     }
 }

@@ -59,7 +59,7 @@ fn generate_request_id() -> String {
 pub struct CallRecord {
     span: tracing::Span,
     method: Option<&'static str>,
-    request_id: HeaderValue,
+    request_id: Option<HeaderValue>,
     started: Instant,
     code: Option<Code>,
     bytes_out: usize,
@@ -76,23 +76,41 @@ impl CallRecord {
         method: Option<&'static str>,
         metrics: Arc<Metrics>,
     ) -> CallRecord {
+        // Health and reflection calls (the empty-call baseline, probes) get
+        // no generated id: they echo the caller's id only.
         let request_id = req
             .headers()
             .get(REQUEST_ID)
             .filter(|v| !v.is_empty() && v.len() <= 128)
             .cloned()
-            .unwrap_or_else(|| {
-                HeaderValue::from_str(&generate_request_id())
-                    .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+            .or_else(|| {
+                method.map(|_| {
+                    HeaderValue::from_str(&generate_request_id())
+                        .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
+                })
             });
-        let rid = request_id.to_str().unwrap_or("(binary)");
-        let span = tracing::info_span!(
-            "rpc",
-            rpc = %req.uri().path(),
-            request_id = %rid,
-            doc_bytes = Empty,
-            documents = Empty,
-        );
+        let rid = request_id
+            .as_ref()
+            .map_or("-", |v| v.to_str().unwrap_or("(binary)"));
+        // Health and reflection calls get a debug span, so probes and the
+        // empty-call baseline cost no formatting at the default level.
+        let span = if method.is_some() {
+            tracing::info_span!(
+                "rpc",
+                rpc = %req.uri().path(),
+                request_id = %rid,
+                doc_bytes = Empty,
+                documents = Empty,
+            )
+        } else {
+            tracing::debug_span!(
+                "rpc",
+                rpc = %req.uri().path(),
+                request_id = %rid,
+                doc_bytes = Empty,
+                documents = Empty,
+            )
+        };
         let in_flight = method.map(|m| {
             metrics.started(m);
             metrics.in_flight()
@@ -124,10 +142,12 @@ impl CallRecord {
         self.bytes_out += n;
     }
 
-    /// Echoes the request id in the response headers.
+    /// Echoes the request id in the response headers (generated for
+    /// TextService calls that came without one).
     pub fn stamp<B>(&self, resp: &mut http::Response<B>) {
-        resp.headers_mut()
-            .insert(REQUEST_ID, self.request_id.clone());
+        if let Some(id) = &self.request_id {
+            resp.headers_mut().insert(REQUEST_ID, id.clone());
+        }
     }
 }
 

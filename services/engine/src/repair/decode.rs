@@ -76,6 +76,30 @@ pub struct Decoded<'a> {
     /// Replacements of invalid sequences: input spans are byte ranges of the
     /// raw input, output spans byte ranges of `text`.
     pub edits: Vec<Edit>,
+    align: Alignment,
+}
+
+/// How offsets of the decoded text map back to the raw input.
+#[derive(Debug, Clone)]
+enum Alignment {
+    /// Raw offset = decoded offset + n (text input, UTF-8 with or without BOM).
+    Shift(usize),
+    /// Raw offset of every decoded byte offset `0..=text.len()`.
+    Table(Vec<u32>),
+}
+
+impl Decoded<'_> {
+    /// The raw-input byte offset of a decoded-text offset (for offsets inside
+    /// a character or a replacement, the start of the raw sequence).
+    pub fn raw_offset(&self, decoded: usize) -> usize {
+        match &self.align {
+            Alignment::Shift(n) => decoded + n,
+            Alignment::Table(t) => t
+                .get(decoded)
+                .or_else(|| t.last())
+                .map_or(decoded, |&r| r as usize),
+        }
+    }
 }
 
 /// Decodes the input. With `strict`, an invalid byte sequence is an error
@@ -91,6 +115,7 @@ pub fn decode(input: Input<'_>, strict: bool) -> Result<Decoded<'_>, EngineError
                     replaced_sequences: 0,
                 },
                 edits: Vec::new(),
+                align: Alignment::Shift(0),
             });
         }
         Input::Bytes {
@@ -136,6 +161,7 @@ pub fn decode(input: Input<'_>, strict: bool) -> Result<Decoded<'_>, EngineError
                     replaced_sequences: 0,
                 },
                 edits: Vec::new(),
+                align: Alignment::Shift(offset),
             });
         }
         return decode_utf8_lossy(body, offset, evidence, strict);
@@ -151,9 +177,11 @@ fn decode_utf8_lossy(
 ) -> Result<Decoded<'static>, EngineError> {
     let mut text = String::with_capacity(body.len() + 8);
     let mut edits = Vec::new();
+    let mut table: Vec<u32> = Vec::with_capacity(body.len() + 8);
     for chunk in body.utf8_chunks() {
         let start_in = offset + (chunk.valid().as_ptr() as usize - body.as_ptr() as usize);
         text.push_str(chunk.valid());
+        table.extend((0..chunk.valid().len()).map(|k| (start_in + k) as u32));
         let bad = chunk.invalid();
         if !bad.is_empty() {
             let bad_start = start_in + chunk.valid().len();
@@ -165,6 +193,7 @@ fn decode_utf8_lossy(
             }
             let out = text.len();
             text.push('\u{FFFD}');
+            table.extend([bad_start as u32; 3]);
             edits.push(Edit {
                 input: Span::new(bad_start, bad_start + bad.len()),
                 output: Span::new(out, text.len()),
@@ -181,6 +210,10 @@ fn decode_utf8_lossy(
             replaced_sequences: edits.len(),
         },
         edits,
+        align: Alignment::Table({
+            table.push((offset + body.len()) as u32);
+            table
+        }),
     })
 }
 
@@ -194,30 +227,48 @@ fn decode_legacy(
     let mut decoder = encoding.new_decoder_without_bom_handling();
     let cap = decoder
         .max_utf8_buffer_length_without_replacement(body.len())
-        .unwrap_or(body.len() * 3 + 16);
+        .unwrap_or(body.len().saturating_mul(3).saturating_add(16));
     let mut text = String::with_capacity(cap);
+    let mut table: Vec<u32> = Vec::with_capacity(cap + 1);
     let mut edits = Vec::new();
-    let mut read_total = 0;
-    loop {
+    // Feed one byte at a time so every decoded character knows the raw
+    // bytes it came from.
+    let mut pos = 0;
+    let mut char_start = 0;
+    while pos < body.len() {
+        let last = pos + 1 == body.len();
+        let before = text.len();
         let (result, read) =
-            decoder.decode_to_string_without_replacement(&body[read_total..], &mut text, true);
-        read_total += read;
+            decoder.decode_to_string_without_replacement(&body[pos..pos + 1], &mut text, last);
+        pos += read;
+        table.extend(std::iter::repeat_n(
+            (offset + char_start) as u32,
+            text.len() - before,
+        ));
         match result {
-            encoding_rs::DecoderResult::InputEmpty => break,
-            encoding_rs::DecoderResult::OutputFull => text.reserve(body.len() - read_total + 16),
+            encoding_rs::DecoderResult::InputEmpty => {
+                if text.len() > before {
+                    char_start = pos;
+                }
+            }
+            encoding_rs::DecoderResult::OutputFull => {
+                text.reserve(16);
+                table.reserve(16);
+            }
             encoding_rs::DecoderResult::Malformed(bad, pending) => {
-                let end = offset + read_total - pending as usize;
-                let start = end - bad as usize;
+                let end = pos - pending as usize;
+                let start = end.saturating_sub(bad as usize);
                 if strict {
                     return Err(EngineError::InvalidBytes {
                         encoding: encoding.name(),
-                        offset: start,
+                        offset: offset + start,
                     });
                 }
                 let out = text.len();
                 text.push('\u{FFFD}');
+                table.extend([(offset + start) as u32; 3]);
                 edits.push(Edit {
-                    input: Span::new(start, end),
+                    input: Span::new(offset + start, offset + end),
                     output: Span::new(out, text.len()),
                     kind: EditKind::DecodeError,
                     reason: Cow::Owned(format!(
@@ -225,9 +276,11 @@ fn decode_legacy(
                         encoding.name().to_ascii_lowercase()
                     )),
                 });
+                char_start = end;
             }
         }
     }
+    table.push((offset + body.len()) as u32);
     Ok(Decoded {
         text: Cow::Owned(text),
         encoding: EncodingInfo {
@@ -236,6 +289,7 @@ fn decode_legacy(
             replaced_sequences: edits.len(),
         },
         edits,
+        align: Alignment::Table(table),
     })
 }
 
@@ -252,7 +306,8 @@ mod tests {
 
     #[test]
     fn evidence_order() {
-        let cases: &[(&[u8], Option<&str>, &str, Evidence, &str)] = &[
+        type Case<'a> = (&'a [u8], Option<&'a str>, &'a str, Evidence, &'a str);
+        let cases: &[Case<'_>] = &[
             (
                 b"\xEF\xBB\xBFhi",
                 Some("windows-1251"),

@@ -92,25 +92,38 @@ pub fn compose(first: &[Edit], second: &[Edit]) -> Vec<Edit> {
     if second.is_empty() {
         return first.to_vec();
     }
+    let mut b_to_a = Shift::new(first, |e| e.output, |e| e.input);
+    compose_mapped(first, second, &mut |pos, is_end| b_to_a.map(pos, is_end))
+}
+
+/// Like [`compose`], but positions of B outside `first`'s edits map to A
+/// through `b_to_a` (called with increasing positions; `is_end` says whether
+/// the position closes a group) instead of by shifting. Used when A is raw
+/// bytes in a legacy encoding, where B (the decoded text) differs from A
+/// everywhere, not only inside edits.
+pub(crate) fn compose_mapped(
+    first: &[Edit],
+    second: &[Edit],
+    b_to_a: &mut dyn FnMut(usize, bool) -> usize,
+) -> Vec<Edit> {
     // Intervals in B coordinates, tagged with their origin.
-    let mut items: Vec<(Span, &Edit)> = first
+    let mut items: Vec<(Span, &Edit, bool)> = first
         .iter()
-        .map(|e| (e.output, e))
-        .chain(second.iter().map(|e| (e.input, e)))
+        .map(|e| (e.output, e, true))
+        .chain(second.iter().map(|e| (e.input, e, false)))
         .collect();
-    items.sort_by_key(|(s, _)| (s.start, s.end));
+    items.sort_by_key(|(s, _, _)| (s.start, s.end));
 
     let mut out = Vec::with_capacity(items.len());
-    let mut b_to_a = Shift::new(first, |e| e.output, |e| e.input);
     let mut b_to_c = Shift::new(second, |e| e.input, |e| e.output);
     let mut i = 0;
     while i < items.len() {
-        let (mut group, e0) = items[i];
+        let (mut group, e0, _) = items[i];
         let kind = e0.kind;
         let mut reason = e0.reason.clone();
         let mut j = i + 1;
         while j < items.len() {
-            let (s, e) = items[j];
+            let (s, e, _) = items[j];
             let joins =
                 s.start < group.end || (s.start == group.end && (s.is_empty() || group.is_empty()));
             if !joins {
@@ -125,10 +138,10 @@ pub fn compose(first: &[Edit], second: &[Edit]) -> Vec<Edit> {
         // Keep the kind of the earliest-applied edit in the group.
         let kind = items[i..j]
             .iter()
-            .find(|(_, e)| first.iter().any(|f| std::ptr::eq(f, *e)))
-            .map_or(kind, |(_, e)| e.kind);
+            .find(|(_, _, from_first)| *from_first)
+            .map_or(kind, |(_, e, _)| e.kind);
         out.push(Edit {
-            input: Span::new(b_to_a.map(group.start, false), b_to_a.map(group.end, true)),
+            input: Span::new(b_to_a(group.start, false), b_to_a(group.end, true)),
             output: Span::new(b_to_c.map(group.start, false), b_to_c.map(group.end, true)),
             kind,
             reason,

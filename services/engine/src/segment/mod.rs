@@ -2,7 +2,47 @@
 //!
 //! [`segment`] returns sentence spans: byte ranges into the given text, in
 //! order, non-overlapping, trimmed of surrounding whitespace, and together
-//! covering every non-whitespace character. It runs in linear time.
+//! covering every non-whitespace character. It runs in linear time: every
+//! look-around is bounded or shares a forward-only cursor.
+//!
+//! English and Russian get hand-written rules (module `rules`): abbreviation
+//! classes from plain data lists in `data/`, initials, numbers, clock times,
+//! ellipses, quotes and brackets after a terminator, `«…»` quotations, lists
+//! and bullets, URLs and e-mail addresses, headlines, paragraphs and TASS
+//! datelines. Other languages get Unicode sentence boundaries (UAX #29) with
+//! abbreviation suppression (module `fallback`).
+//!
+//! Datelines: a TASS dateline (`GENEVA, January 9. /TASS/.`) is a segment of
+//! its own ([`SentenceKind::Dateline`]); a Reuters dateline
+//! (`GENEVA (Reuters) - ...`) has no terminator of its own and stays the
+//! start of the first sentence.
+//!
+//! It does not use model weights, does not detect the language (pass the
+//! resolved [`Lang`]), and never changes the text.
+//!
+//! ```
+//! use textstance_engine::{Lang, segment::{segment, SentenceKind}};
+//!
+//! let text = "GENEVA, January 9. /TASS/. Talks resumed at 3 p.m. Moscow time. \
+//!             They ended in the U.S. Demand rose.";
+//! let got: Vec<&str> = segment(text, Lang::En)
+//!     .iter()
+//!     .map(|s| &text[s.span.start..s.span.end])
+//!     .collect();
+//! assert_eq!(got, [
+//!     "GENEVA, January 9. /TASS/.",
+//!     "Talks resumed at 3 p.m. Moscow time.",
+//!     "They ended in the U.S.",
+//!     "Demand rose.",
+//! ]);
+//! assert_eq!(segment(text, Lang::En)[0].kind, SentenceKind::Dateline);
+//! ```
+
+mod fallback;
+mod lists;
+mod rules;
+#[cfg(test)]
+mod tests;
 
 use crate::{Lang, Span};
 
@@ -11,11 +51,12 @@ use crate::{Lang, Span};
 pub enum SentenceKind {
     /// An ordinary sentence.
     Sentence,
-    /// A line without final punctuation above a blank line.
+    /// A line without final punctuation above a blank line (or a dateline).
     Headline,
-    /// A dateline standing alone.
+    /// A TASS-style dateline standing alone.
     Dateline,
-    /// An item of a list.
+    /// An item of a list: after a bullet, a dash at a line start, or an
+    /// enumerator ("1.", "2)", "a.").
     ListItem,
 }
 
@@ -28,15 +69,6 @@ pub struct Sentence {
     pub kind: SentenceKind,
 }
 
-const ABBREVIATIONS_EN: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "gen", "col", "lt", "sgt", "st", "jr", "sr", "vs", "no",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc",
-    "corp", "ltd", "co", "etc", "e.g", "i.e", "u.s", "u.n", "u.k", "a.m", "p.m",
-];
-const ABBREVIATIONS_RU: &[&str] = &[
-    "т.е", "т.д", "т.п", "г", "гг", "им", "ул", "млрд", "млн", "тыс", "руб", "см", "т.к",
-];
-
 /// Splits `text` into sentences with the rules of `lang`.
 pub fn segment(text: &str, lang: Lang) -> Vec<Sentence> {
     let mut out = Vec::new();
@@ -47,124 +79,51 @@ pub fn segment(text: &str, lang: Lang) -> Vec<Sentence> {
 /// Like [`segment`], reusing `out`'s allocation. `out` is cleared first.
 pub fn segment_into(text: &str, lang: Lang, out: &mut Vec<Sentence>) {
     out.clear();
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        // paragraph break
-        if b == b'\n' {
-            let mut j = i + 1;
-            while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b'\t' || bytes[j] == b'\r') {
-                j += 1;
-            }
-            if j < bytes.len() && bytes[j] == b'\n' {
-                push(text, start, i, SentenceKind::Headline, out);
-                start = j;
-                i = j;
-                continue;
-            }
-        }
-        if matches!(b, b'.' | b'!' | b'?') {
-            let mut end = i + 1;
-            while end < bytes.len()
-                && matches!(bytes[end], b'.' | b'!' | b'?' | b'"' | b')' | b'\'')
-            {
-                end += 1;
-            }
-            if end >= bytes.len() || bytes[end].is_ascii_whitespace() {
-                let next = text[end..].trim_start();
-                let starts_upper = next
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_uppercase() || c.is_numeric() || "\"«“(".contains(c));
-                if b != b'.' || (starts_upper && !is_abbreviation(text, start, i, lang)) {
-                    push(text, start, end, SentenceKind::Sentence, out);
-                    start = end;
-                }
-            }
-            i = end;
-            continue;
-        }
-        i += 1;
+    match lang {
+        Lang::En | Lang::Ru => rules::segment(text, lang, out),
+        Lang::Other => fallback::segment(text, out),
     }
-    push(text, start, text.len(), SentenceKind::Sentence, out);
-    // A segment that ends with terminal punctuation is a sentence, whatever
-    // split it off.
-    for s in out.iter_mut() {
-        if s.kind == SentenceKind::Headline
-            && text[s.span.start..s.span.end].ends_with(['.', '!', '?'])
-        {
-            s.kind = SentenceKind::Sentence;
+}
+
+/// Checks the span invariants of [`segment`] on arbitrary bytes (read as
+/// lossy UTF-8) for every language, panicking on a violation. The body of
+/// the fuzz target `segment`, also run by a property test.
+#[doc(hidden)]
+pub fn fuzz_check(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    for lang in [Lang::En, Lang::Ru, Lang::Other] {
+        let got = segment(&text, lang);
+        if let Err(e) = check_spans(&text, &got) {
+            panic!("{lang:?}: {e} in {text:?}");
         }
     }
 }
 
-fn push(text: &str, start: usize, end: usize, kind: SentenceKind, out: &mut Vec<Sentence>) {
-    let piece = &text[start..end];
-    let trimmed = piece.trim();
-    if trimmed.is_empty() {
-        return;
-    }
-    let s = start + (piece.len() - piece.trim_start().len());
-    out.push(Sentence {
-        span: Span::new(s, s + trimmed.len()),
-        kind,
-    });
-}
-
-fn is_abbreviation(text: &str, start: usize, dot: usize, lang: Lang) -> bool {
-    let word_start = text[start..dot]
-        .rfind(|c: char| c.is_whitespace() || c == '(')
-        .map_or(start, |p| start + p + 1);
-    let word = text[word_start..dot].to_lowercase();
-    if word.chars().count() == 1 && word.chars().all(char::is_alphabetic) {
-        return true; // an initial
-    }
-    let list = match lang {
-        Lang::Ru => ABBREVIATIONS_RU,
-        _ => ABBREVIATIONS_EN,
-    };
-    list.contains(&word.as_str())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sentences(text: &str, lang: Lang) -> Vec<&str> {
-        segment(text, lang)
-            .iter()
-            .map(|s| &text[s.span.start..s.span.end])
-            .collect()
-    }
-
-    #[test]
-    fn table() {
-        let cases: &[(&str, Lang, &[&str])] = &[
-            (
-                "Hello world. How are you?",
-                Lang::En,
-                &["Hello world.", "How are you?"],
-            ),
-            (
-                "Mr. Smith arrived. He left.",
-                Lang::En,
-                &["Mr. Smith arrived.", "He left."],
-            ),
-            (
-                "Talks stall\n\nDiplomats met on Monday.",
-                Lang::En,
-                &["Talks stall", "Diplomats met on Monday."],
-            ),
-            (
-                "Встреча прошла в г. Москве. Стороны договорились.",
-                Lang::Ru,
-                &["Встреча прошла в г. Москве.", "Стороны договорились."],
-            ),
-        ];
-        for (text, lang, want) in cases {
-            assert_eq!(sentences(text, *lang), *want, "{text}");
+/// The span invariants: in bounds, on character boundaries, non-empty,
+/// trimmed, ordered, non-overlapping, and covering all non-whitespace.
+#[doc(hidden)]
+pub fn check_spans(text: &str, got: &[Sentence]) -> Result<(), String> {
+    let mut prev = 0;
+    for s in got {
+        let Some(piece) = s.span.get(text) else {
+            return Err(format!(
+                "span {:?} out of bounds or off a char boundary",
+                s.span
+            ));
+        };
+        if piece.is_empty() || piece.trim() != piece {
+            return Err(format!("span {:?} empty or untrimmed: {piece:?}", s.span));
         }
+        if s.span.start < prev {
+            return Err(format!("span {:?} overlaps or is out of order", s.span));
+        }
+        if !text[prev..s.span.start].trim().is_empty() {
+            return Err(format!("non-whitespace before span {:?} left out", s.span));
+        }
+        prev = s.span.end;
     }
+    if !text[prev..].trim().is_empty() {
+        return Err("non-whitespace at the end left out".to_owned());
+    }
+    Ok(())
 }

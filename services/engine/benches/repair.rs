@@ -1,0 +1,66 @@
+//! Throughput of `normalize` (MB/s), each input measured beside baselines
+//! in the same run: a plain copy of the input (`to_owned`) and a full UTF-8
+//! decoding scan (`chars().count()`), so results read as ratios.
+//!
+//! Inputs: pure ASCII prose (the fast path), the clean English+Russian
+//! corpus, and the corpus with 15% damaged documents, all from
+//! `textstance-corpus` (deterministic).
+//!
+//! Run: `cargo bench -p textstance-engine --bench repair`.
+
+// `criterion_group!` generates an undocumented function.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use textstance_engine::{Input, NormalizeOptions, Profile, normalize};
+
+const SIZE: usize = 4_000_000;
+
+fn inputs() -> Vec<(&'static str, String)> {
+    let clean = textstance_corpus::generate(&textstance_corpus::Options::clean(SIZE));
+    let damaged = textstance_corpus::generate(&textstance_corpus::Options::with_size(SIZE));
+    let english_ascii: String = clean
+        .iter()
+        .filter(|d| d.lang == "en")
+        .flat_map(|d| d.text.chars().filter(char::is_ascii).chain(['\n']))
+        .collect();
+    vec![
+        ("ascii", english_ascii),
+        ("clean-en-ru", textstance_corpus::joined(&clean)),
+        ("damaged-15pct", textstance_corpus::joined(&damaged)),
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    let default = NormalizeOptions::for_profile(Profile::Default);
+    let ftfy = NormalizeOptions::for_profile(Profile::Ftfy);
+    for (name, text) in inputs() {
+        let mut g = c.benchmark_group(name);
+        g.throughput(Throughput::BytesDecimal(text.len() as u64));
+        g.sample_size(20);
+        g.bench_function("baseline-copy", |b| {
+            b.iter(|| black_box(black_box(text.as_str()).to_owned()))
+        });
+        g.bench_function("baseline-char-count", |b| {
+            b.iter(|| black_box(black_box(text.as_str()).chars().count()))
+        });
+        g.bench_function("normalize-default", |b| {
+            b.iter(|| {
+                let n = normalize(Input::Text(black_box(&text)), &default).expect("text");
+                black_box(n.edits.len())
+            })
+        });
+        g.bench_function("normalize-ftfy", |b| {
+            b.iter(|| {
+                let n = normalize(Input::Text(black_box(&text)), &ftfy).expect("text");
+                black_box(n.edits.len())
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,230 @@
+//! Tagging throughput with the default lexicons on a ~10 MB English/Russian
+//! news corpus, against baselines measured in the same run: a bare
+//! Aho-Corasick overlapping scan of the raw text (no folding, no rules) over
+//! the lexicons' first words, and a plain byte copy + ASCII lowercase.
+//! Stages: folding alone, folding + automaton matching. Also: compiling a
+//! generated 10,000-entry lexicon, and the default one.
+//!
+//! Run: `cargo bench -p textstance-engine --bench tag`.
+
+use std::hint::black_box;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use textstance_engine::segment::SentenceKind;
+use textstance_engine::tag::{LexiconSource, Lexicons, embedded_sources, tag};
+use textstance_engine::{Lang, Sentence, Span};
+
+struct Doc {
+    text: String,
+    lang: Lang,
+    sentences: Vec<Sentence>,
+}
+
+fn corpus(bytes: usize) -> Vec<Doc> {
+    textstance_corpus::generate(&textstance_corpus::Options::with_size(bytes))
+        .into_iter()
+        .map(|d| {
+            let lang = Lang::from_code(d.lang);
+            let sentences = split_sentences(&d.text);
+            Doc {
+                text: d.text,
+                lang,
+                sentences,
+            }
+        })
+        .collect()
+}
+
+/// Sentences split after `.`, `!`, `?` and line breaks. The bench does not
+/// use `segment::segment`, so that it measures the tagger alone (and does
+/// not depend on the segmenter being rewritten in parallel).
+fn split_sentences(text: &str) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if matches!(b, b'.' | b'!' | b'?' | b'\n') || i + 1 == text.len() {
+            if i + 1 > start {
+                out.push(Sentence {
+                    span: Span::new(start, i + 1),
+                    kind: SentenceKind::Sentence,
+                });
+            }
+            start = i + 1;
+        }
+    }
+    out
+}
+
+/// First literal word of every entry line of the default lexicons, lowercased.
+fn baseline_words() -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for s in embedded_sources() {
+        for line in s.text.lines() {
+            let mut f = line.split_whitespace();
+            let (Some(kind), Some(_), Some(_), Some(first)) =
+                (f.next(), f.next(), f.next(), f.next())
+            else {
+                continue;
+            };
+            if kind.starts_with('#') || kind.starts_with('@') {
+                continue;
+            }
+            let w = first
+                .trim_start_matches(['(', '*'])
+                .split(['|', ')', '*', '~'])
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
+            if !w.is_empty() && !words.contains(&w) {
+                words.push(w);
+            }
+        }
+    }
+    words
+}
+
+fn bench_tag(c: &mut Criterion) {
+    let docs = corpus(10 << 20);
+    let total: usize = docs.iter().map(|d| d.text.len()).sum();
+    let lex = Lexicons::embedded().expect("default lexicons compile");
+    eprintln!(
+        "corpus: {} docs, {} bytes; default lexicons: {} bytes estimated heap ({})",
+        docs.len(),
+        total,
+        lex.memory_bytes(),
+        lex.info()
+            .map(|i| format!("{}: {} B", i.language, i.memory_bytes))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let words = baseline_words();
+    let ac = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&words)
+        .expect("baseline automaton");
+    let cues: usize = docs
+        .iter()
+        .map(|d| tag(&d.text, &d.sentences, d.lang, &lex).cues.len())
+        .sum();
+    eprintln!(
+        "cues in corpus: {cues}; baseline automaton: {} words",
+        words.len()
+    );
+
+    let mut g = c.benchmark_group("tag_10MB");
+    g.throughput(Throughput::Bytes(total as u64));
+    g.sample_size(10);
+    g.bench_function("baseline_lowercase_copy", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for d in &docs {
+                let v: Vec<u8> = black_box(d.text.as_bytes())
+                    .iter()
+                    .map(u8::to_ascii_lowercase)
+                    .collect();
+                n += black_box(v).len();
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("baseline_bare_aho_corasick_overlapping", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for d in &docs {
+                n += ac.find_overlapping_iter(d.text.as_str()).count();
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("stage_fold_only", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for d in &docs {
+                n += Lexicons::fold_len(&d.text);
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("stage_fold_and_match", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for d in &docs {
+                n += lex.count_raw_matches(&d.text, d.lang);
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("tag_default_lexicons", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for d in &docs {
+                n += tag(&d.text, &d.sentences, d.lang, &lex).cues.len();
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
+/// A deterministic lexicon of `n` entries: literals, stems, inflections,
+/// alternations and gaps over pseudo-words.
+fn generated_lexicon(n: usize) -> LexiconSource {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let syll = [
+        "ka", "lo", "mi", "tes", "ran", "do", "vu", "pre", "sto", "ne", "gra", "il",
+    ];
+    let mut word = |next: &mut dyn FnMut() -> u64| -> String {
+        let k = 2 + (next() % 3) as usize;
+        (0..k)
+            .map(|_| syll[(next() % syll.len() as u64) as usize])
+            .collect()
+    };
+    let mut text = String::from("@version 1\n@language en\n");
+    let kinds = ["hedge", "pessimism", "booster"];
+    for i in 0..n {
+        let kind = kinds[i % 3];
+        let pattern = match i % 5 {
+            0 => word(&mut next),
+            1 => format!("{}*", word(&mut next)),
+            2 => format!("{} {}~", word(&mut next), word(&mut next)),
+            3 => format!(
+                "({}|{}) {}",
+                word(&mut next),
+                word(&mut next),
+                word(&mut next)
+            ),
+            _ => format!("{} [0-2] {}", word(&mut next), word(&mut next)),
+        };
+        text.push_str(&format!("{kind} g.{i} 1 {pattern}\n"));
+    }
+    LexiconSource::new("generated.lex", text)
+}
+
+fn bench_compile(c: &mut Criterion) {
+    let generated = generated_lexicon(10_000);
+    let mut g = c.benchmark_group("compile");
+    g.sample_size(10);
+    g.bench_function("generated_10k_entries", |b| {
+        b.iter(|| Lexicons::compile([generated.clone()]).expect("compiles"))
+    });
+    g.bench_function("default_lexicons", |b| {
+        b.iter(|| Lexicons::embedded().expect("compiles"))
+    });
+    g.finish();
+    let l = Lexicons::compile([generated]).expect("compiles");
+    eprintln!(
+        "generated 10k lexicon: {} bytes estimated heap",
+        l.memory_bytes()
+    );
+}
+
+criterion_group!(benches, bench_tag, bench_compile);
+criterion_main!(benches);

@@ -1,0 +1,398 @@
+//! The single-byte codecs that UTF-8 gets misread as, with sloppy decoding
+//! (undefined bytes pass through as the Latin-1 character of the same
+//! number), and a UTF-8 decoder that also accepts CESU-8 surrogate pairs and
+//! the overlong `C0 80` for NUL, as text that went through Java or MySQL has.
+//!
+//! Owns: byte tables, "which codecs can encode this character", the
+//! character clues of UTF-8 lead and continuation bytes. Won't: decide
+//! whether a repair is wanted.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::tables;
+
+/// One single-byte codec.
+#[derive(Debug)]
+pub(super) struct Codec {
+    /// Lower-case name used in edit reasons, e.g. `windows-1252`.
+    pub(super) name: &'static str,
+    table: &'static [u16; 128],
+    /// Sloppy codecs encode U+FFFD as byte 0x1A (the SUBSTITUTE control),
+    /// so lost bytes can be recognised in the re-encoded bytes.
+    pub(super) sloppy: bool,
+}
+
+impl Codec {
+    /// The character byte `b` decodes to.
+    pub(super) fn decode(&self, b: u8) -> char {
+        if b < 0x80 {
+            if self.sloppy && b == 0x1A {
+                return '\u{FFFD}';
+            }
+            return b as char;
+        }
+        char::from_u32(u32::from(self.table[usize::from(b - 0x80)])).unwrap_or('\u{FFFD}')
+    }
+}
+
+/// Index of codecs, in the order whole-text repair tries them.
+pub(super) const LATIN_1: usize = 0;
+/// windows-1252 (sloppy).
+pub(super) const WINDOWS_1252: usize = 1;
+/// windows-1251 (sloppy).
+pub(super) const WINDOWS_1251: usize = 2;
+/// KOI8-R.
+pub(super) const KOI8_R: usize = 10;
+
+/// Every codec. The first ten are the ones ftfy tries, in its order; KOI8-R
+/// comes last.
+pub(super) static CODECS: [Codec; 11] = [
+    Codec {
+        name: "latin-1",
+        table: &tables::LATIN_1,
+        sloppy: false,
+    },
+    Codec {
+        name: "windows-1252",
+        table: &tables::WINDOWS_1252,
+        sloppy: true,
+    },
+    Codec {
+        name: "windows-1251",
+        table: &tables::WINDOWS_1251,
+        sloppy: true,
+    },
+    Codec {
+        name: "windows-1250",
+        table: &tables::WINDOWS_1250,
+        sloppy: true,
+    },
+    Codec {
+        name: "windows-1253",
+        table: &tables::WINDOWS_1253,
+        sloppy: true,
+    },
+    Codec {
+        name: "windows-1254",
+        table: &tables::WINDOWS_1254,
+        sloppy: true,
+    },
+    Codec {
+        name: "windows-1257",
+        table: &tables::WINDOWS_1257,
+        sloppy: true,
+    },
+    Codec {
+        name: "iso-8859-2",
+        table: &tables::ISO_8859_2,
+        sloppy: false,
+    },
+    Codec {
+        name: "mac-roman",
+        table: &tables::MAC_ROMAN,
+        sloppy: false,
+    },
+    Codec {
+        name: "cp437",
+        table: &tables::CP437,
+        sloppy: false,
+    },
+    Codec {
+        name: "koi8-r",
+        table: &tables::KOI8_R,
+        sloppy: false,
+    },
+];
+
+/// Bit of [`Clues`]: the character stands for a lead byte of a 2-byte
+/// UTF-8 sequence (0xC2..=0xDF) in a Latin-like codec.
+pub(super) const LEAD2: u8 = 1;
+/// Lead byte of a 3-byte sequence (0xE0..=0xEF).
+pub(super) const LEAD3: u8 = 2;
+/// Lead byte of a 4-byte sequence (0xF0, 0xF3).
+pub(super) const LEAD4: u8 = 4;
+/// Continuation byte (0x80..=0xBF).
+pub(super) const CONT: u8 = 8;
+/// Continuation byte that does not usually stand for itself next to
+/// mojibake (no spaces, dashes, quotes, bullets or ellipses).
+pub(super) const CONT_STRICT: u8 = 16;
+
+/// Characters below this code point are looked up in flat tables.
+const FLAT: usize = 0x2600;
+
+struct Index {
+    /// Per non-ASCII character: bit i set when codec i can encode it, and the
+    /// byte per codec. Flat below [`FLAT`], hashed above.
+    enc_flat: Vec<(u16, [u8; 11])>,
+    enc: HashMap<char, (u16, [u8; 11])>,
+    clues_flat: Vec<u8>,
+    clues: HashMap<char, u8>,
+}
+
+impl Index {
+    fn enc(&self, c: char) -> Option<&(u16, [u8; 11])> {
+        let u = c as usize;
+        if u < FLAT {
+            let e = &self.enc_flat[u];
+            return (e.0 != 0).then_some(e);
+        }
+        self.enc.get(&c)
+    }
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut enc: HashMap<char, (u16, [u8; 11])> = HashMap::new();
+        for (i, codec) in CODECS.iter().enumerate() {
+            for b in 0x80..=0xFFu8 {
+                let c = codec.decode(b);
+                let e = enc.entry(c).or_insert((0, [0; 11]));
+                if e.0 & (1 << i) == 0 {
+                    e.0 |= 1 << i;
+                    e.1[i] = b;
+                }
+            }
+            if codec.sloppy {
+                let e = enc.entry('\u{FFFD}').or_insert((0, [0; 11]));
+                e.0 |= 1 << i;
+                e.1[i] = 0x1A;
+            }
+        }
+        // Clues come from the Latin-like codecs that mojibake mostly uses.
+        let mut clues: HashMap<char, u8> = HashMap::new();
+        for codec in &CODECS[..7] {
+            for b in 0x80..=0xFFu8 {
+                let c = codec.decode(b);
+                let bit = match b {
+                    0x80..=0xBF => {
+                        let loose = matches!(
+                            c,
+                            '\u{a0}'
+                                | '–'
+                                | '—'
+                                | '―'
+                                | '‘'
+                                | '’'
+                                | '‚'
+                                | '“'
+                                | '”'
+                                | '„'
+                                | '•'
+                                | '…'
+                        );
+                        if loose { CONT } else { CONT | CONT_STRICT }
+                    }
+                    0xC2..=0xDF if c.is_alphabetic() || c == '×' => LEAD2,
+                    0xE0..=0xEF if c.is_alphabetic() => LEAD3,
+                    0xF0 | 0xF3 if c.is_alphabetic() => LEAD4,
+                    _ => 0,
+                };
+                *clues.entry(c).or_insert(0) |= bit;
+            }
+        }
+        // U+0080..U+00BF stand for themselves in Latin-1.
+        for u in 0x80..=0xBFu32 {
+            if let Some(c) = char::from_u32(u) {
+                *clues.entry(c).or_insert(0) |= CONT | CONT_STRICT;
+            }
+        }
+        clues.insert(' ', CONT);
+        let mut enc_flat = vec![(0u16, [0u8; 11]); FLAT];
+        let mut clues_flat = vec![0u8; FLAT];
+        enc.retain(|&c, e| {
+            if (c as usize) < FLAT {
+                enc_flat[c as usize] = *e;
+                false
+            } else {
+                true
+            }
+        });
+        clues.retain(|&c, v| {
+            if (c as usize) < FLAT {
+                clues_flat[c as usize] = *v;
+                false
+            } else {
+                true
+            }
+        });
+        Index {
+            enc_flat,
+            enc,
+            clues_flat,
+            clues,
+        }
+    })
+}
+
+/// The clue bits of `c`.
+pub(super) fn clues(c: char) -> u8 {
+    if c == ' ' {
+        return CONT;
+    }
+    if c.is_ascii() {
+        return 0;
+    }
+    let idx = index();
+    match idx.clues_flat.get(c as usize) {
+        Some(&v) => v,
+        None => idx.clues.get(&c).copied().unwrap_or(0),
+    }
+}
+
+/// Bit set of codecs (by index) that can encode every character of `text`,
+/// restricted to `mask`.
+pub(super) fn encodable_mask(text: &str, mut mask: u16) -> u16 {
+    let idx = index();
+    for c in text.chars() {
+        if mask == 0 {
+            break;
+        }
+        if c.is_ascii() {
+            if c == '\u{1a}' {
+                for (i, codec) in CODECS.iter().enumerate() {
+                    if codec.sloppy {
+                        mask &= !(1 << i);
+                    }
+                }
+            }
+            continue;
+        }
+        mask &= idx.enc(c).map_or(0, |e| e.0);
+    }
+    mask
+}
+
+/// The byte `c` encodes to in codec `i`.
+pub(super) fn encode_char(c: char, i: usize) -> Option<u8> {
+    if c.is_ascii() {
+        return Some(c as u8);
+    }
+    let e = index().enc(c)?;
+    (e.0 & (1 << i) != 0).then_some(e.1[i])
+}
+
+/// Bytes with, per byte, the input span it came from.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Tracked {
+    pub(super) bytes: Vec<u8>,
+    /// `(start, end)` of the input character each byte came from.
+    pub(super) src: Vec<(u32, u32)>,
+}
+
+impl Tracked {
+    /// Encodes `text` with codec `i`, or `None` when a character does not fit.
+    pub(super) fn encode(text: &str, i: usize) -> Option<Tracked> {
+        let mut t = Tracked {
+            bytes: Vec::with_capacity(text.len()),
+            src: Vec::with_capacity(text.len()),
+        };
+        for (at, c) in text.char_indices() {
+            let b = encode_char(c, i)?;
+            t.bytes.push(b);
+            t.src.push((at as u32, (at + c.len_utf8()) as u32));
+        }
+        Some(t)
+    }
+}
+
+/// One decoded character and the byte range it came from.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct DecodedChar {
+    pub(super) c: char,
+    pub(super) start: usize,
+    pub(super) end: usize,
+}
+
+/// Decodes UTF-8, also accepting CESU-8 surrogate pairs and `C0 80`.
+/// Returns `None` at the first invalid sequence.
+pub(super) fn decode_utf8_variants(bytes: &[u8]) -> Option<Vec<DecodedChar>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        // Plain UTF-8 up to the next byte that can start a variant sequence.
+        let end = bytes[i..]
+            .iter()
+            .position(|&b| b == 0xC0 || b == 0xED)
+            .map_or(bytes.len(), |p| i + p);
+        if end > i {
+            let s = std::str::from_utf8(&bytes[i..end]).ok()?;
+            out.extend(s.char_indices().map(|(k, c)| DecodedChar {
+                c,
+                start: i + k,
+                end: i + k + c.len_utf8(),
+            }));
+            i = end;
+            continue;
+        }
+        if bytes[i] == 0xC0 {
+            if bytes.get(i + 1) != Some(&0x80) {
+                return None;
+            }
+            out.push(DecodedChar {
+                c: '\0',
+                start: i,
+                end: i + 2,
+            });
+            i += 2;
+            continue;
+        }
+        // 0xED: a CESU-8 surrogate pair, or an ordinary 3-byte character.
+        let s = bytes.get(i..i + 6).unwrap_or(&bytes[i..]);
+        if s.len() == 6
+            && (0xA0..=0xAF).contains(&s[1])
+            && (0x80..=0xBF).contains(&s[2])
+            && s[3] == 0xED
+            && (0xB0..=0xBF).contains(&s[4])
+            && (0x80..=0xBF).contains(&s[5])
+        {
+            let hi = 0xD000 | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
+            let lo = 0xD000 | (u32::from(s[4] & 0x3F) << 6) | u32::from(s[5] & 0x3F);
+            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+            out.push(DecodedChar {
+                c: char::from_u32(cp)?,
+                start: i,
+                end: i + 6,
+            });
+            i += 6;
+            continue;
+        }
+        let c = std::str::from_utf8(bytes.get(i..i + 3)?)
+            .ok()?
+            .chars()
+            .next()?;
+        out.push(DecodedChar {
+            c,
+            start: i,
+            end: i + 3,
+        });
+        i += 3;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_round_trip() {
+        for (i, codec) in CODECS.iter().enumerate() {
+            for b in 0x80..=0xFFu8 {
+                let c = codec.decode(b);
+                let back = encode_char(c, i).expect("decoded chars encode");
+                assert_eq!(codec.decode(back), c, "{} {b:#x}", codec.name);
+            }
+        }
+    }
+
+    #[test]
+    fn cesu_pairs_decode() {
+        let d = decode_utf8_variants(b"a\xed\xa0\xbd\xed\xb8\x8dz").expect("cesu");
+        let s: String = d.iter().map(|d| d.c).collect();
+        assert_eq!(s, "a😍z");
+        assert!(decode_utf8_variants(b"\xed\xa0\xbd").is_none());
+        assert!(decode_utf8_variants(b"\xff").is_none());
+    }
+}

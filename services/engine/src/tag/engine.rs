@@ -1,0 +1,643 @@
+//! The matching core: raw matches from the automaton, then blockers,
+//! filters, negation and overlap resolution, mapped back to the original
+//! text. Shared by [`super::tag`] and [`super::Lexicons::explain`].
+//!
+//! Order of rules (documented in `lexicons/README.md`):
+//! 1. every entry match is found (overlapping search, each candidate
+//!    verified: word boundaries, stems, gaps);
+//! 2. blockers suppress the entries of the kinds they list whose span lies
+//!    inside theirs (negators too, with `blocks=negator`);
+//! 3. filters drop homographs (`proper`, `not-before`, `not-after`,
+//!    `not-in-sentence`);
+//! 4. the nearest negator before a cue, in scope, applies the cue's
+//!    negation action;
+//! 5. per category, overlapping cues resolve to the longest (then higher
+//!    `prio`, higher weight, earlier entry).
+
+use std::sync::Arc;
+
+use super::fold::{Folded, is_word};
+use super::lexicon::{GroupRef, Kind, LangLexicon, NegAction};
+use super::pattern::is_hard_stop;
+use super::{Category, Cue, Explanation, Outcome};
+use crate::Span;
+
+/// One verified match of an entry, in folded offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct RawMatch {
+    pub(crate) start: usize,
+    pub(crate) entry: u32,
+    pub(crate) end: usize,
+}
+
+/// Every verified match of every entry except group terms on folded text
+/// `f`: for each entry and start, the shortest match. Sorted by start,
+/// entry.
+pub(crate) fn raw_matches(lex: &LangLexicon, f: &str, out: &mut Vec<RawMatch>) {
+    out.clear();
+    // Leftmost-longest search, resumed one character after each match
+    // start: every position where some key occurs is reported (nothing
+    // between the resume point and the leftmost match holds a key), and the
+    // keys occurring at that position are prefixes of the longest one, whose
+    // pair list is prefix-closed. Equivalent to an overlapping search, but
+    // the automaton runs its fast non-overlapping loop.
+    scan(&lex.automaton, &lex.keys, lex, f, 0, f.len(), out);
+    out.sort_unstable();
+    out.dedup_by_key(|r| (r.start, r.entry));
+}
+
+/// The group-term matches whose key lies in `f[a..b]` (verified against
+/// the whole of `f`), appended to `out`, sorted and deduplicated.
+pub(crate) fn term_matches(
+    lex: &LangLexicon,
+    f: &str,
+    a: usize,
+    b: usize,
+    out: &mut Vec<RawMatch>,
+) {
+    let from = out.len();
+    scan(&lex.term_automaton, &lex.term_keys, lex, f, a, b, out);
+    out[from..].sort_unstable();
+    let mut tail = out.split_off(from);
+    tail.dedup_by_key(|r| (r.start, r.entry));
+    out.extend(tail);
+}
+
+fn scan(
+    ac: &aho_corasick::AhoCorasick,
+    keys: &[Vec<(u32, u16)>],
+    lex: &LangLexicon,
+    f: &str,
+    a: usize,
+    b: usize,
+    out: &mut Vec<RawMatch>,
+) {
+    let mut a = a.min(f.len());
+    while !f.is_char_boundary(a) {
+        a -= 1;
+    }
+    let mut b = b.min(f.len());
+    while !f.is_char_boundary(b) {
+        b += 1;
+    }
+    let input = aho_corasick::Input::new(f).range(a..b);
+    for m in ac.find_overlapping_iter(input) {
+        for &(ei, ai) in &keys[m.pattern().as_usize()] {
+            let e = &lex.entries[ei as usize];
+            let start = m.start() + usize::from(!e.pattern.glued);
+            if let Some(end) = e.pattern.verify(f, usize::from(ai), start) {
+                out.push(RawMatch {
+                    start,
+                    entry: ei,
+                    end,
+                });
+            }
+        }
+    }
+}
+
+/// Buffers of [`run`], reused between calls.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    raws: Vec<RawMatch>,
+    blockers: Vec<RawMatch>,
+    negators: Vec<(RawMatch, bool)>,
+    live_negators: Vec<RawMatch>,
+    contrasts: Vec<usize>,
+    term_starts: Vec<(u16, usize)>,
+    cands: Vec<Cand>,
+    order: Vec<usize>,
+    emitted: Vec<usize>,
+    /// Accepted `(start, end, entry)` per category, sorted by start.
+    accepted: [Vec<(usize, usize, u32)>; 3],
+}
+
+/// A cue candidate going through the rules.
+#[derive(Debug)]
+struct Cand {
+    raw: RawMatch,
+    category: Option<Category>,
+    start: usize,
+    negated: bool,
+    outcome: Option<Outcome>,
+}
+
+/// Runs the rules on `text` (folded as `folded`), whose sentences are
+/// `sentences` (original byte spans; empty means one sentence). Appends
+/// cues to `cues`; with `explain`, also describes every match.
+pub(crate) fn run(
+    lex: &LangLexicon,
+    text: &str,
+    folded: &Folded,
+    sentences: &[Span],
+    scratch: &mut Scratch,
+    cues: &mut Vec<Cue>,
+    explain: Option<&mut Vec<Explanation>>,
+) {
+    let f = folded.text.as_str();
+    let Scratch {
+        raws,
+        blockers,
+        negators,
+        live_negators,
+        contrasts,
+        term_starts,
+        cands,
+        order,
+        emitted,
+        accepted,
+    } = scratch;
+    raw_matches(lex, f, raws);
+    let raws: &[RawMatch] = raws;
+    for v in [&mut *blockers, &mut *live_negators] {
+        v.clear();
+    }
+    negators.clear();
+    contrasts.clear();
+    term_starts.clear();
+    cands.clear();
+    order.clear();
+    emitted.clear();
+    if raws.is_empty() {
+        return;
+    }
+    let whole = [Span::new(0, text.len())];
+    let sentences = if sentences.is_empty() {
+        &whole[..]
+    } else {
+        sentences
+    };
+
+    for r in raws {
+        let e = &lex.entries[r.entry as usize];
+        match e.kind {
+            Kind::Block => blockers.push(*r),
+            Kind::Negator => negators.push((*r, false)),
+            Kind::Contrast => contrasts.push(r.start),
+            Kind::Term(_) => {}
+            Kind::Cue(c) => cands.push(Cand {
+                raw: *r,
+                category: Some(c),
+                start: r.start,
+                negated: false,
+                outcome: None,
+            }),
+            Kind::Latent => cands.push(Cand {
+                raw: *r,
+                category: None,
+                start: r.start,
+                negated: false,
+                outcome: None,
+            }),
+        }
+    }
+    if cands.is_empty() && explain.is_none() {
+        return;
+    }
+
+    // 2. blockers (sweep in start order; raws are sorted by start).
+    if !blockers.is_empty() {
+        let mut best: [(usize, u32, usize); 5] = [(0, 0, usize::MAX); 5]; // (end, entry, start)
+        let mut bi = 0;
+        let check = |r: &RawMatch, bit: u8, best: &mut [(usize, u32, usize); 5], bi: &mut usize| {
+            while *bi < blockers.len() && blockers[*bi].start <= r.start {
+                let b = blockers[*bi];
+                let mask = lex.entries[b.entry as usize].opts.blocks;
+                for (k, slot) in best.iter_mut().enumerate() {
+                    if mask & (1 << k) != 0 && (slot.2 == usize::MAX || b.end > slot.0) {
+                        *slot = (b.end, b.entry, b.start);
+                    }
+                }
+                *bi += 1;
+            }
+            let k = bit.trailing_zeros() as usize;
+            let slot = best.get(k)?;
+            (slot.2 != usize::MAX && slot.0 >= r.end).then_some((slot.1, slot.2, slot.0))
+        };
+        // negators and candidates interleaved in start order
+        let mut ni = 0;
+        let mut ci = 0;
+        while ni < negators.len() || ci < cands.len() {
+            let take_neg = ci >= cands.len()
+                || (ni < negators.len() && negators[ni].0.start <= cands[ci].raw.start);
+            if take_neg {
+                let r = negators[ni].0;
+                let bit = lex.entries[r.entry as usize].block_bit();
+                if check(&r, bit, &mut best, &mut bi).is_some() {
+                    negators[ni].1 = true;
+                }
+                ni += 1;
+            } else {
+                let r = cands[ci].raw;
+                let bit = lex.entries[r.entry as usize].block_bit();
+                if let Some((by, bs, be)) = check(&r, bit, &mut best, &mut bi) {
+                    cands[ci].outcome = Some(Outcome::Blocked {
+                        by: lex.entries[by as usize].id.clone(),
+                        span: Span::new(folded.to_original(bs), folded.to_original(be)),
+                    });
+                }
+                ci += 1;
+            }
+        }
+    }
+    live_negators.extend(negators.iter().filter(|n| !n.1).map(|n| n.0));
+    live_negators.sort_unstable_by_key(|r| (r.end, r.start));
+    let negators: &[RawMatch] = live_negators;
+
+    // 3. filters, 4. negation
+    let sentence_of = |o: usize| {
+        sentences
+            .partition_point(|s| s.end <= o)
+            .min(sentences.len() - 1)
+    };
+    let mut term_orig: Option<(usize, Vec<(u16, usize)>)> = None;
+    for c in cands.iter_mut() {
+        if c.outcome.is_some() {
+            continue;
+        }
+        let e = &lex.entries[c.raw.entry as usize];
+        if let Some(reason) = filter(
+            lex,
+            e,
+            c.raw,
+            text,
+            folded,
+            sentences,
+            &sentence_of,
+            term_starts,
+            &mut term_orig,
+        ) {
+            c.outcome = Some(Outcome::Filtered { reason });
+            continue;
+        }
+        let k = negators.partition_point(|n| n.end <= c.raw.start);
+        let neg = k
+            .checked_sub(1)
+            .map(|i| negators[i])
+            .filter(|n| in_scope(f, n.end, c.raw.start, lex.negation_window, contrasts));
+        match (neg, e.neg_action()) {
+            (Some(n), NegAction::Drop) => {
+                c.outcome = Some(Outcome::NegatedAway {
+                    by: lex.entries[n.entry as usize].id.clone(),
+                });
+            }
+            (Some(n), NegAction::To(cat)) => {
+                c.category = Some(cat);
+                c.start = n.start;
+                c.negated = true;
+            }
+            (Some(_), NegAction::Keep) | (None, _) => {
+                if c.category.is_none() {
+                    c.outcome = Some(Outcome::Unnegated);
+                }
+            }
+        }
+    }
+
+    // 5. overlaps: longest first, per category.
+    order.extend((0..cands.len()).filter(|&i| cands[i].outcome.is_none()));
+    order.sort_by(|&a, &b| {
+        let (ca, cb) = (&cands[a], &cands[b]);
+        let (ea, eb) = (
+            &lex.entries[ca.raw.entry as usize],
+            &lex.entries[cb.raw.entry as usize],
+        );
+        (cb.raw.end - cb.start)
+            .cmp(&(ca.raw.end - ca.start))
+            .then(eb.opts.prio.cmp(&ea.opts.prio))
+            .then(eb.weight.total_cmp(&ea.weight))
+            .then(ca.raw.entry.cmp(&cb.raw.entry))
+            .then(ca.start.cmp(&cb.start))
+    });
+    for a in accepted.iter_mut() {
+        a.clear();
+    }
+
+    for &i in order.iter() {
+        let c = &cands[i];
+        let Some(cat) = c.category else { continue };
+        let acc = &mut accepted[cat as usize];
+        let (s, e) = (c.start, c.raw.end);
+        // `acc` holds disjoint spans sorted by start: only the last one
+        // starting before `e` can overlap.
+        let k = acc.partition_point(|a| a.0 < e);
+        let clash = k
+            .checked_sub(1)
+            .map(|j| acc[j])
+            .filter(|a| a.1 > s)
+            .map(|a| a.2);
+        if let Some(by) = clash {
+            cands[i].outcome = Some(Outcome::Overlapped {
+                by: lex.entries[by as usize].id.clone(),
+            });
+            continue;
+        }
+        let at = acc.partition_point(|a| a.0 < s);
+        acc.insert(at, (s, e, c.raw.entry));
+        emitted.push(i);
+    }
+    if emitted.is_empty() && explain.is_none() {
+        return;
+    }
+    let quotes = quotation_regions(&folded.marks, text.len());
+    let first_new = cues.len();
+    for &i in emitted.iter() {
+        let c = &mut cands[i];
+        let e = &lex.entries[c.raw.entry as usize];
+        let Some(cat) = c.category else { continue };
+        let span = Span::new(folded.to_original(c.start), folded.to_original(c.raw.end));
+        c.outcome = Some(Outcome::Emitted {
+            category: cat,
+            negated: c.negated,
+            span,
+        });
+        cues.push(Cue {
+            span,
+            category: cat,
+            entry_id: e.id.clone(),
+            sentence_index: sentence_of(span.start),
+            in_quotation: in_regions(&quotes, span.start),
+            weight: e.weight,
+            negated: c.negated,
+        });
+    }
+    cues[first_new..].sort_by(|a, b| {
+        (a.span.start, a.span.end, a.category).cmp(&(b.span.start, b.span.end, b.category))
+    });
+
+    if let Some(out) = explain {
+        let mut ci = 0;
+        for r in raws {
+            let e = &lex.entries[r.entry as usize];
+            let span = Span::new(folded.to_original(r.start), folded.to_original(r.end));
+            let outcome = match e.kind {
+                Kind::Cue(_) | Kind::Latent => {
+                    let c = &cands[ci];
+                    ci += 1;
+                    c.outcome.clone().unwrap_or(Outcome::Unnegated)
+                }
+                Kind::Negator => {
+                    if negators.iter().any(|n| n == r) {
+                        Outcome::Rule
+                    } else {
+                        Outcome::Filtered {
+                            reason: "negator inside a blocker".into(),
+                        }
+                    }
+                }
+                _ => Outcome::Rule,
+            };
+            out.push(Explanation {
+                entry_id: e.id.clone(),
+                kind: kind_name(lex, e.kind),
+                span,
+                matched: text.get(span.start..span.end).unwrap_or("").to_owned(),
+                source: format!("{}:{}", lex.files[e.file], e.line),
+                outcome,
+            });
+        }
+    }
+}
+
+fn kind_name(lex: &LangLexicon, k: Kind) -> String {
+    match k {
+        Kind::Cue(c) => c.name().to_owned(),
+        Kind::Latent => "latent".to_owned(),
+        Kind::Negator => "negator".to_owned(),
+        Kind::Contrast => "contrast".to_owned(),
+        Kind::Block => "block".to_owned(),
+        Kind::Term(g) => format!(
+            "group:{}",
+            lex.groups.get(usize::from(g)).map_or("?", String::as_str)
+        ),
+    }
+}
+
+/// Why a homograph filter drops the match, or `None`.
+#[allow(clippy::too_many_arguments)]
+fn filter(
+    lex: &LangLexicon,
+    e: &super::lexicon::Entry,
+    r: RawMatch,
+    text: &str,
+    folded: &Folded,
+    sentences: &[Span],
+    sentence_of: &dyn Fn(usize) -> usize,
+    window: &mut Vec<(u16, usize)>,
+    term_orig: &mut Option<(usize, Vec<(u16, usize)>)>,
+) -> Option<Arc<str>> {
+    let f = folded.text.as_str();
+    let o = &e.opts;
+    if o.proper {
+        let os = folded.to_original(r.start);
+        let mut chars = text[os..].chars();
+        let first = chars.next();
+        let second = chars.next();
+        if first.is_some_and(char::is_uppercase)
+            && second.is_some_and(char::is_lowercase)
+            && !sentence_initial(text, os, sentences[sentence_of(os)].start)
+        {
+            return Some("capitalized inside a sentence: a name or a month".into());
+        }
+    }
+    for g in &o.not_before {
+        let q = r.end + f[r.end..].bytes().take_while(|&b| b == b' ').count();
+        if q == r.end && !matches!(g, GroupRef::Num) {
+            continue;
+        }
+        let hit = match g {
+            GroupRef::Num => q > r.end && f.as_bytes().get(q).is_some_and(u8::is_ascii_digit),
+            GroupRef::Named(id) => {
+                terms_near(lex, f, q.saturating_sub(1), q + TERM_WINDOW, window);
+                window.iter().any(|&(g, s)| g == *id && s == q)
+            }
+        };
+        if hit {
+            return Some(format!("followed by {}", group_label(lex, *g)).into());
+        }
+    }
+    for g in &o.not_after {
+        let p = r.start
+            - f[..r.start]
+                .bytes()
+                .rev()
+                .take_while(|&b| b == b' ')
+                .count();
+        let hit = match g {
+            GroupRef::Num => {
+                p < r.start
+                    && f[..p]
+                        .bytes()
+                        .next_back()
+                        .is_some_and(|b| b.is_ascii_digit())
+            }
+            GroupRef::Named(id) => {
+                terms_near_ends(lex, f, p.saturating_sub(TERM_WINDOW), p, window);
+                window.iter().any(|&(g, e)| g == *id && e == p)
+            }
+        };
+        if hit {
+            return Some(format!("preceded by {}", group_label(lex, *g)).into());
+        }
+    }
+    if !o.not_in_sentence.is_empty() {
+        let os = folded.to_original(r.start);
+        let sent = sentences[sentence_of(os)];
+        // Terms of this sentence only (searched once per sentence).
+        let (fa, fb) = (folded.to_folded(sent.start), folded.to_folded(sent.end));
+        let fresh = term_orig.as_ref().is_none_or(|(a, _)| *a != fa);
+        if fresh {
+            terms_near(lex, f, fa.saturating_sub(1), fb, window);
+            window.retain(|&(_, s)| s >= fa && s < fb.max(fa + 1));
+            *term_orig = Some((fa, window.clone()));
+        }
+        let terms: &[(u16, usize)] = term_orig.as_ref().map_or(&[], |(_, v)| v.as_slice());
+        for g in &o.not_in_sentence {
+            let hit = match g {
+                GroupRef::Num => text[sent.start..sent.end]
+                    .bytes()
+                    .any(|b| b.is_ascii_digit()),
+                GroupRef::Named(id) => terms.iter().any(|&(tg, _)| tg == *id),
+            };
+            if hit {
+                return Some(format!("{} in the same sentence", group_label(lex, *g)).into());
+            }
+        }
+    }
+    None
+}
+
+/// How far around a cue `not-before` and `not-after` look for a group
+/// term, in bytes of folded text: terms used there must be shorter.
+const TERM_WINDOW: usize = 96;
+
+/// Group terms whose key starts in `f[a..b]`, as `(group, start)`.
+fn terms_near(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec<(u16, usize)>) {
+    let mut found = Vec::new();
+    term_matches(lex, f, a, b, &mut found);
+    out.clear();
+    out.extend(
+        found
+            .iter()
+            .filter_map(|r| match lex.entries[r.entry as usize].kind {
+                Kind::Term(g) => Some((g, r.start)),
+                _ => None,
+            }),
+    );
+}
+
+/// Group terms found in `f[a..b]`, as `(group, end)`.
+fn terms_near_ends(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec<(u16, usize)>) {
+    let mut found = Vec::new();
+    term_matches(lex, f, a, b, &mut found);
+    out.clear();
+    out.extend(
+        found
+            .iter()
+            .filter_map(|r| match lex.entries[r.entry as usize].kind {
+                Kind::Term(g) => Some((g, r.end)),
+                _ => None,
+            }),
+    );
+}
+
+fn group_label(lex: &LangLexicon, g: GroupRef) -> String {
+    match g {
+        GroupRef::Num => "a number".to_owned(),
+        GroupRef::Named(i) => format!(
+            "group {}",
+            lex.groups.get(usize::from(i)).map_or("?", String::as_str)
+        ),
+    }
+}
+
+/// True when only opening punctuation and spaces separate `o` from the
+/// start of its sentence or from sentence-final punctuation.
+fn sentence_initial(text: &str, o: usize, sentence_start: usize) -> bool {
+    let mut p = o;
+    for c in text[..o].chars().rev() {
+        if p <= sentence_start {
+            return true;
+        }
+        if c.is_whitespace() || "\"'“„«(‘[—–-".contains(c) {
+            p -= c.len_utf8();
+            continue;
+        }
+        return ".!?…:\n".contains(c);
+    }
+    true
+}
+
+/// True when a negation ending at `from` reaches a cue starting at `to`:
+/// at most `window` words between, no clause punctuation, no contrast
+/// word.
+fn in_scope(f: &str, from: usize, to: usize, window: usize, contrasts: &[usize]) -> bool {
+    let gap = &f[from..to];
+    let mut words = 0;
+    let mut in_word = false;
+    for c in gap.chars() {
+        if is_word(c) {
+            if !in_word {
+                words += 1;
+                in_word = true;
+            }
+        } else {
+            in_word = false;
+            if is_hard_stop(c)
+                || matches!(c, ',' | '(' | ')' | '"' | '“' | '”' | '«' | '»' | '—' | '–')
+            {
+                return false;
+            }
+        }
+    }
+    if words > window {
+        return false;
+    }
+    let k = contrasts.partition_point(|&s| s < from);
+    contrasts.get(k).is_none_or(|&s| s >= to)
+}
+
+/// Byte ranges of direct quotations: “…”, „…“, «…», "…" (‘…’ is not
+/// used: it clashes with apostrophes). An unclosed quotation ends at the
+/// next paragraph break (a blank line) or at the end of the text. Works on
+/// the marks the folding pass collected, so it costs nothing per byte.
+pub(crate) fn quotation_regions(marks: &[(usize, char)], text_len: usize) -> Vec<(usize, usize)> {
+    let mut regions = Vec::new();
+    let mut stack: Vec<char> = Vec::new();
+    let mut open_at = 0;
+    for &(i, c) in marks {
+        if c == '\u{2029}' {
+            if !stack.is_empty() {
+                regions.push((open_at, i));
+                stack.clear();
+            }
+            continue;
+        }
+        if stack.last() == Some(&c) {
+            stack.pop();
+            if stack.is_empty() {
+                regions.push((open_at, i + c.len_utf8()));
+            }
+        } else if let Some(cl) = match c {
+            '“' => Some('”'),
+            '„' => Some('“'),
+            '«' => Some('»'),
+            '"' => Some('"'),
+            _ => None,
+        } {
+            if stack.is_empty() {
+                open_at = i;
+            }
+            stack.push(cl);
+        }
+    }
+    if !stack.is_empty() {
+        regions.push((open_at, text_len));
+    }
+    regions
+}
+
+fn in_regions(regions: &[(usize, usize)], o: usize) -> bool {
+    let k = regions.partition_point(|r| r.1 <= o);
+    regions.get(k).is_some_and(|r| r.0 <= o)
+}

@@ -1,0 +1,405 @@
+//! The folded view of a text that lexicons match against, with an offset map
+//! back to the original.
+//!
+//! Folding: Unicode lowercase; Latin diacritics stripped (`naïve` → `naive`,
+//! also a combining mark after an ASCII letter); `ё` → `е`; curly apostrophes
+//! and primes → `'`; hyphen variants → `-`; every run of whitespace (NBSP,
+//! thin and other Unicode spaces, tabs, line breaks) → one space; soft
+//! hyphens and zero-width characters removed. Lexicon patterns go through
+//! the same function, so `don’t` in a text matches `don't` in a file.
+//!
+//! It does not fold quotes, dashes or letters of other scripts beyond
+//! lowercase, and it does not normalize to NFC (the repair stage does).
+//!
+//! The offset map is sparse: a list of breakpoints `(folded, original)`
+//! where the byte delta between the two texts changes. Between breakpoints
+//! bytes correspond one to one. Offsets asked for are always character
+//! boundaries of the folded text.
+
+/// A folded text and its map back to the original.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Folded {
+    /// The folded text.
+    pub(crate) text: String,
+    /// `(folded, original)` byte offsets where the delta changes, sorted,
+    /// starting with `(0, 0)`.
+    breaks: Vec<(usize, usize)>,
+    /// Original byte offsets of quotation marks (`"` « » “ ” „) and of
+    /// paragraph breaks (`\n` starting a whitespace run with two or more
+    /// line breaks, as `'\u{2029}'`), in text order.
+    pub(crate) marks: Vec<(usize, char)>,
+}
+
+impl Folded {
+    /// Folds `text`.
+    pub(crate) fn new(text: &str) -> Folded {
+        let mut f = Folded::default();
+        f.refold(text);
+        f
+    }
+
+    /// Folds `text` into `self`, reusing its buffers.
+    pub(crate) fn refold(&mut self, text: &str) {
+        let mut out = std::mem::take(&mut self.text);
+        out.clear();
+        out.reserve(text.len() + 16);
+        self.breaks.clear();
+        self.marks.clear();
+        self.breaks.push((0, 0));
+        let mut newlines = 0u32;
+        // The folded text starts with a space: every word start follows one.
+        out.push(' ');
+        let mut delta: isize = 1;
+        self.breaks.push((1, 0));
+        let mut prev = Prev::Space;
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b < 0x80 {
+                i += 1;
+                if b.is_ascii_alphanumeric() {
+                    let digit = b.is_ascii_digit();
+                    if prev.needs_space_before(digit) {
+                        out.push(' ');
+                        self.sync(&mut delta, out.len(), i - 1);
+                    }
+                    out.push(char::from(b.to_ascii_lowercase()));
+                    // Copy the rest of a run of lower-case letters and digits
+                    // in one go (most of English text).
+                    let run = bytes[i..]
+                        .iter()
+                        .take_while(|x| x.is_ascii_lowercase() || x.is_ascii_digit())
+                        .count();
+                    let last = if run > 0 { bytes[i + run - 1] } else { b };
+                    out.push_str(&text[i..i + run]);
+                    i += run;
+                    prev = if last.is_ascii_digit() {
+                        Prev::Digit
+                    } else {
+                        Prev::Word
+                    };
+                    newlines = 0;
+                    continue;
+                } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+                    if b == b'\n' {
+                        newlines += 1;
+                        if newlines == 2 {
+                            self.marks.push((i - 1, '\u{2029}'));
+                        }
+                    }
+                    if prev == Prev::Space {
+                        self.sync(&mut delta, out.len(), i);
+                    } else {
+                        out.push(' ');
+                        prev = Prev::Space;
+                    }
+                } else {
+                    let c = char::from(b);
+                    if c == '"' {
+                        self.marks.push((i - 1, c));
+                    }
+                    out.push(c);
+                    prev = prev.after_punct(c);
+                }
+                if b.is_ascii_graphic() {
+                    newlines = 0;
+                }
+                continue;
+            }
+            // Cyrillic fast path: two-byte sequences D0/D1 xx.
+            if (b == 0xD0 || b == 0xD1) && i + 1 < bytes.len() {
+                let b1 = bytes[i + 1];
+                let cp = ((u32::from(b) & 0x1F) << 6) | (u32::from(b1) & 0x3F);
+                let folded = match cp {
+                    0x0401 | 0x0451 => 0x0435,
+                    0x0410..=0x042F => cp + 0x20,
+                    0x0400..=0x040F => cp + 0x50,
+                    _ => cp,
+                };
+                let c = char::from_u32(folded).unwrap_or('\u{FFFD}');
+                if is_word(c) {
+                    if prev.needs_space_before(false) {
+                        out.push(' ');
+                        self.sync(&mut delta, out.len(), i);
+                    }
+                    prev = Prev::Word;
+                } else {
+                    prev = prev.after_punct(c);
+                }
+                out.push(c);
+                newlines = 0;
+                i += 2;
+                if is_word(c) {
+                    // Copy the rest of a run of lower-case Cyrillic letters
+                    // (а..я without ё) in one go.
+                    let run = bytes[i..]
+                        .chunks_exact(2)
+                        .take_while(|p| {
+                            (p[0] == 0xD0 && (0xB0..=0xBF).contains(&p[1]))
+                                || (p[0] == 0xD1 && (0x80..=0x8F).contains(&p[1]))
+                        })
+                        .count()
+                        * 2;
+                    out.push_str(&text[i..i + run]);
+                    i += run;
+                }
+                continue;
+            }
+            let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+            let start = i;
+            i += c.len_utf8();
+            let last = out.as_bytes().last().copied();
+            if matches!(c, '«' | '»' | '“' | '”' | '„') {
+                self.marks.push((start, c));
+            }
+            let fold = fold_char(c, last);
+            if !matches!(fold, Fold::Space | Fold::Remove) {
+                newlines = 0;
+            }
+            match fold {
+                Fold::Space => {
+                    if prev != Prev::Space {
+                        out.push(' ');
+                        prev = Prev::Space;
+                    }
+                }
+                Fold::Remove => {}
+                Fold::One(f) => {
+                    self.emit(&mut out, &mut prev, &mut delta, start, std::iter::once(f))
+                }
+                Fold::Str(s) => self.emit(&mut out, &mut prev, &mut delta, start, s.chars()),
+                Fold::Lower => self.emit(&mut out, &mut prev, &mut delta, start, c.to_lowercase()),
+            }
+            self.sync(&mut delta, out.len(), i);
+        }
+        self.text = out;
+    }
+
+    fn emit(
+        &mut self,
+        out: &mut String,
+        prev: &mut Prev,
+        delta: &mut isize,
+        orig: usize,
+        chars: impl Iterator<Item = char>,
+    ) {
+        for c in chars {
+            if is_word(c) {
+                let digit = c.is_ascii_digit();
+                if prev.needs_space_before(digit) {
+                    out.push(' ');
+                    self.sync(delta, out.len(), orig);
+                }
+                *prev = if digit { Prev::Digit } else { Prev::Word };
+            } else {
+                *prev = prev.after_punct(c);
+            }
+            out.push(c);
+        }
+    }
+
+    /// The folded offset of original offset `o` (a character boundary of
+    /// the original), rounded to the start of the folded unit it falls in.
+    pub(crate) fn to_folded(&self, o: usize) -> usize {
+        let k = self.breaks.partition_point(|&(_, bo)| bo <= o);
+        let (fo, bo) = self.breaks[k.saturating_sub(1)];
+        let next_fo = self.breaks.get(k).map_or(usize::MAX, |b| b.0);
+        (fo + (o - bo)).min(next_fo).min(self.text.len())
+    }
+
+    #[inline]
+    fn sync(&mut self, delta: &mut isize, folded: usize, orig: usize) {
+        let d = folded as isize - orig as isize;
+        if d != *delta {
+            *delta = d;
+            match self.breaks.last_mut() {
+                Some(last) if last.0 == folded => last.1 = orig,
+                _ => self.breaks.push((folded, orig)),
+            }
+        }
+    }
+
+    /// The original byte offset of folded offset `f` (a character boundary
+    /// of the folded text).
+    pub(crate) fn to_original(&self, f: usize) -> usize {
+        let k = self.breaks.partition_point(|&(fo, _)| fo <= f);
+        let (fo, bo) = self.breaks[k.saturating_sub(1)];
+        bo + (f - fo)
+    }
+}
+
+/// What the folded text ended with, for the word-start spacing rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prev {
+    Space,
+    Word,
+    Digit,
+    /// `-` or `'` right after a word character: joins two words.
+    Joiner,
+    /// `.` or `,` right after a digit: joins two digits.
+    DigitJoiner,
+    Other,
+}
+
+impl Prev {
+    #[inline]
+    fn needs_space_before(self, digit: bool) -> bool {
+        match self {
+            Prev::Space | Prev::Word | Prev::Digit | Prev::Joiner => false,
+            Prev::DigitJoiner => !digit,
+            Prev::Other => true,
+        }
+    }
+
+    #[inline]
+    fn after_punct(self, c: char) -> Prev {
+        match (c, self) {
+            ('-' | '\'', Prev::Word | Prev::Digit) => Prev::Joiner,
+            ('.' | ',', Prev::Digit) => Prev::DigitJoiner,
+            _ => Prev::Other,
+        }
+    }
+}
+
+enum Fold {
+    Space,
+    Remove,
+    One(char),
+    Str(&'static str),
+    Lower,
+}
+
+fn fold_char(c: char, prev: Option<u8>) -> Fold {
+    match c {
+        '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => Fold::Remove,
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '\u{2032}' | '\u{00B4}' => {
+            Fold::One('\'')
+        }
+        '\u{2010}'..='\u{2012}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}' => Fold::One('-'),
+        '\u{0300}'..='\u{036F}' => {
+            if prev.is_some_and(|b| b.is_ascii_alphabetic()) {
+                Fold::Remove
+            } else {
+                Fold::One(c)
+            }
+        }
+        c if c.is_whitespace() => Fold::Space,
+        // punctuation and symbols without case: no table lookup
+        '\u{00A1}'..='\u{00BF}' | '\u{2013}'..='\u{205F}' | '\u{20A0}'..='\u{20CF}' => Fold::One(c),
+        '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => fold_latin(c),
+        _ => Fold::Lower,
+    }
+}
+
+fn fold_latin(c: char) -> Fold {
+    match c {
+        'ß' => return Fold::Str("ss"),
+        'Æ' | 'æ' => return Fold::Str("ae"),
+        'Œ' | 'œ' => return Fold::Str("oe"),
+        'Ø' | 'ø' => return Fold::One('o'),
+        'Ł' | 'ł' => return Fold::One('l'),
+        'Đ' | 'đ' => return Fold::One('d'),
+        _ => {}
+    }
+    let mut base = None;
+    let mut ok = true;
+    unicode_normalization::char::decompose_canonical(c, |d| {
+        if base.is_none() {
+            base = Some(d);
+        } else if !('\u{0300}'..='\u{036F}').contains(&d) {
+            ok = false;
+        }
+    });
+    match base {
+        Some(b) if ok && b.is_ascii_alphabetic() => Fold::One(b.to_ascii_lowercase()),
+        _ => Fold::Lower,
+    }
+}
+
+/// True for characters that make up words: Unicode alphanumerics.
+#[inline]
+pub(crate) fn is_word(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else if matches!(c, '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{04FF}') {
+        true // Cyrillic letters, without the table lookup
+    } else if matches!(c, '\u{2000}'..='\u{206F}' | '\u{00A0}'..='\u{00BF}') {
+        false // punctuation and spaces
+    } else {
+        c.is_alphanumeric()
+    }
+}
+
+/// Folds a lexicon pattern fragment (no offset map, no leading space).
+pub(crate) fn fold_str(s: &str) -> String {
+    let mut t = Folded::new(s).text;
+    t.remove(0);
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn folding_table() {
+        let cases: &[(&str, &str)] = &[
+            ("PROBABLY", "probably"),
+            ("Naïve", "naive"),
+            ("nai\u{0308}ve", "naive"),
+            ("Всё ЁЖ", "все еж"),
+            ("don’t", "don't"),
+            ("a\u{00A0}\u{2009} b", "a b"),
+            ("a\n\n  b", "a b"),
+            ("non\u{2011}stop", "non-stop"),
+            ("soft\u{00AD}ware", "software"),
+            ("Straße", "strasse"),
+            ("Ǆ", "ǆ"),
+            ("ПО-ВИДИМОМУ", "по-видимому"),
+            ("Ѐ", "ѐ"),
+            ("«не»", "« не»"),
+            ("talks.probably", "talks. probably"),
+            ("(probably", "( probably"),
+            ("3.5 1,000", "3.5 1,000"),
+            ("x—y", "x— y"),
+            ("по-видимому don't", "по-видимому don't"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fold_str(input), *want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn offsets_map_back() {
+        let text = "A  Naïve\u{00A0}plan — Всё";
+        let f = Folded::new(text);
+        assert_eq!(f.text, " a naive plan — все");
+        let start = f.text.find("naive").expect("present");
+        let o = f.to_original(start);
+        let e = f.to_original(start + 5);
+        assert_eq!(&text[o..e], "Naïve");
+        let s2 = f.text.find("все").expect("present");
+        assert_eq!(
+            &text[f.to_original(s2)..f.to_original(s2 + "все".len())],
+            "Всё"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn map_is_monotone_and_in_bounds(s in "[a-zA-ZäÄёЁ \u{00A0}\u{2019}\u{00AD}\u{0301}\n-]{0,40}") {
+            let f = Folded::new(&s);
+            let mut last = 0;
+            for (i, _) in f.text.char_indices().chain(std::iter::once((f.text.len(), ' '))) {
+                let o = f.to_original(i);
+                prop_assert!(o <= s.len());
+                prop_assert!(s.is_char_boundary(o));
+                prop_assert!(o >= last);
+                last = o;
+            }
+            prop_assert_eq!(f.to_original(f.text.len()), s.len());
+        }
+    }
+}

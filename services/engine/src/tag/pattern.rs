@@ -1,0 +1,519 @@
+//! Lexicon patterns: parsing the pattern syntax and matching a pattern at a
+//! position of a folded text.
+//!
+//! A pattern is a sequence of elements separated by spaces:
+//! - `word` or `two words` — literal text (folded like the input);
+//! - `stem*` — a word that starts with `stem` (the match extends to the end
+//!   of the word);
+//! - `verb~` — English inflection: `verb`, `verbs`, `verbed`, `verbing`
+//!   (with the usual `-e` and `-y` spelling changes);
+//! - `(a|b c|d*)` — alternatives, each literal, stem or inflection;
+//! - `[n]` or `[m-n]` — a gap of `m..=n` words (default `m` = 0);
+//!   punctuation other than `. ! ? ; :` may sit in a gap;
+//! - `#num` — a number (a word starting with a digit).
+//!
+//! A pattern starts at a word start: in the folded text, right after a
+//! space (folding puts a space before every word that follows punctuation,
+//! except inside `don't`, `по-видимому`, `3.5`). A leading `*` (`*n't`)
+//! drops that condition. Literal elements that follow each other must be separated by
+//! exactly one space in the folded text (any whitespace run in the input).
+//! The first element must be literal, stem or alternatives: it is the
+//! Aho-Corasick key.
+//!
+//! Matching semantics: a pattern matches at `start` when `start` is a word
+//! start (unless glued) and the elements match in order; of all the ways to
+//! match, the one with the smallest end wins.
+
+use super::fold::{fold_str, is_word};
+
+/// One alternative of a word element.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Alt {
+    /// Folded text.
+    pub(crate) text: String,
+    /// True when the word may continue after `text`.
+    pub(crate) stem: bool,
+}
+
+/// One element of a pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Elem {
+    /// One of several literal or stem alternatives.
+    Words(Vec<Alt>),
+    /// `min..=max` skipped words.
+    Gap { min: u8, max: u8 },
+    /// A number.
+    Num,
+}
+
+/// A parsed pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Pattern {
+    /// No word-start boundary before the first element.
+    pub(crate) glued: bool,
+    /// The elements; the first is always [`Elem::Words`].
+    pub(crate) elems: Vec<Elem>,
+}
+
+/// Largest gap a pattern may declare.
+pub(crate) const MAX_GAP: u8 = 8;
+
+impl Pattern {
+    /// Parses pattern syntax; the error says what is wrong.
+    pub(crate) fn parse(src: &str) -> Result<Pattern, String> {
+        let mut s = src.trim();
+        let mut glued = false;
+        if let Some(rest) = s.strip_prefix('*') {
+            glued = true;
+            s = rest;
+        }
+        let mut elems: Vec<Elem> = Vec::new();
+        let mut pending: Vec<String> = Vec::new(); // literal words awaiting merge
+        let flush = |pending: &mut Vec<String>, elems: &mut Vec<Elem>| {
+            if !pending.is_empty() {
+                elems.push(Elem::Words(vec![Alt {
+                    text: fold_str(&pending.join(" ")),
+                    stem: false,
+                }]));
+                pending.clear();
+            }
+        };
+        let mut rest = s;
+        while !rest.is_empty() {
+            rest = rest.trim_start();
+            if rest.is_empty() {
+                break;
+            }
+            if let Some(r) = rest.strip_prefix('(') {
+                let close = r
+                    .find(')')
+                    .ok_or_else(|| format!("unclosed '(' in pattern {src:?}"))?;
+                flush(&mut pending, &mut elems);
+                let mut alts = Vec::new();
+                for a in r[..close].split('|') {
+                    let a = a.trim();
+                    if a.is_empty() {
+                        return Err(format!("empty alternative in pattern {src:?}"));
+                    }
+                    alts.extend(parse_word(a)?);
+                }
+                elems.push(Elem::Words(alts));
+                rest = &r[close + 1..];
+                if rest.starts_with(|c: char| !c.is_whitespace()) {
+                    return Err(format!("expected a space after ')' in pattern {src:?}"));
+                }
+                continue;
+            }
+            if let Some(r) = rest.strip_prefix('[') {
+                let close = r
+                    .find(']')
+                    .ok_or_else(|| format!("unclosed '[' in pattern {src:?}"))?;
+                flush(&mut pending, &mut elems);
+                let spec = &r[..close];
+                let (min, max) = match spec.split_once('-') {
+                    Some((a, b)) => (a.trim().parse::<u8>(), b.trim().parse::<u8>()),
+                    None => (Ok(0), spec.trim().parse::<u8>()),
+                };
+                let (Ok(min), Ok(max)) = (min, max) else {
+                    return Err(format!("bad gap [{spec}]: expected [n] or [m-n]"));
+                };
+                if min > max || max > MAX_GAP {
+                    return Err(format!("bad gap [{spec}]: need m <= n <= {MAX_GAP}"));
+                }
+                if elems.is_empty() {
+                    return Err("a pattern cannot start with a gap".to_owned());
+                }
+                if matches!(elems.last(), Some(Elem::Gap { .. })) {
+                    return Err("two gaps in a row".to_owned());
+                }
+                elems.push(Elem::Gap { min, max });
+                rest = &r[close + 1..];
+                continue;
+            }
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let word = &rest[..end];
+            rest = &rest[end..];
+            if word.contains(['(', ')', '[', ']', '|']) {
+                return Err(format!("stray bracket or '|' in word {word:?}"));
+            }
+            if word == "#num" {
+                flush(&mut pending, &mut elems);
+                if elems.is_empty() {
+                    return Err("a pattern cannot start with #num".to_owned());
+                }
+                elems.push(Elem::Num);
+                continue;
+            }
+            if word.ends_with('*') || word.ends_with('~') {
+                flush(&mut pending, &mut elems);
+                elems.push(Elem::Words(parse_word(word)?));
+            } else {
+                pending.push(word.to_owned());
+            }
+        }
+        flush(&mut pending, &mut elems);
+        // Merge a literal run into a following stem so the key is longer:
+        // not needed for correctness, kept simple.
+        match elems.first() {
+            None => return Err("empty pattern".to_owned()),
+            Some(Elem::Words(alts)) => {
+                if alts.iter().any(|a| a.text.is_empty()) {
+                    return Err("the first word of a pattern cannot be empty".to_owned());
+                }
+            }
+            Some(_) => return Err("a pattern must start with a word".to_owned()),
+        }
+        if matches!(elems.last(), Some(Elem::Gap { .. })) {
+            return Err("a pattern cannot end with a gap".to_owned());
+        }
+        for e in &elems {
+            if let Elem::Words(alts) = e {
+                for a in alts {
+                    if a.text.starts_with(' ') || a.text.ends_with(' ') || a.text.is_empty() {
+                        return Err(format!("empty or space-padded word in pattern {src:?}"));
+                    }
+                }
+            }
+        }
+        Ok(Pattern { glued, elems })
+    }
+
+    /// A text that the pattern matches in full: first alternatives, stems
+    /// bare, gaps empty, numbers `1`. Used by the lexicon check.
+    pub(crate) fn sample(&self) -> String {
+        let mut out = String::new();
+        for e in &self.elems {
+            match e {
+                Elem::Words(alts) => {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(&alts[0].text);
+                }
+                Elem::Gap { min, .. } => {
+                    for _ in 0..*min {
+                        out.push_str(" x");
+                    }
+                }
+                Elem::Num => out.push_str(" 1"),
+            }
+        }
+        out
+    }
+
+    /// The end of the shortest match whose first element's alternative `alt`
+    /// was found by the automaton at `start..key_end` of `text`.
+    /// The automaton key may be only a prefix of the alternative (its first
+    /// word); the rest is compared here.
+    #[inline]
+    pub(crate) fn verify(&self, text: &str, alt: usize, start: usize) -> Option<usize> {
+        if !self.glued && !boundary_before(text, start) {
+            return None;
+        }
+        let Elem::Words(alts) = &self.elems[0] else {
+            return None;
+        };
+        let a = alts.get(alt)?;
+        if !text.as_bytes()[start..].starts_with(a.text.as_bytes()) {
+            return None;
+        }
+        let end = word_end(text, start + a.text.len(), a.stem)?;
+        seq(&self.elems, 1, text, end, false)
+    }
+
+    /// The automaton keys of alternative `alt` of the first element: its
+    /// text after a space (unless glued), and when it is a short literal
+    /// (under 4 bytes) followed directly by another word element, one key
+    /// per alternative of that element ("i think", "i believe" instead of
+    /// "i"), so the automaton does not fire on every common short word. A key is always a prefix of
+    /// every match it stands for; `verify` checks the whole pattern.
+    pub(crate) fn keys(&self, alt: &Alt) -> Vec<String> {
+        let base = if self.glued {
+            alt.text.clone()
+        } else {
+            format!(" {}", alt.text)
+        };
+        match self.elems.get(1) {
+            Some(Elem::Words(next)) if !alt.stem && alt.text.len() < 4 && next.len() <= 64 => {
+                next.iter().map(|n| format!("{base} {}", n.text)).collect()
+            }
+            _ => vec![base],
+        }
+    }
+}
+
+/// Expands one word or alternative: `w`, `w*`, `w~`, or a multi-word
+/// literal.
+fn parse_word(w: &str) -> Result<Vec<Alt>, String> {
+    if let Some(stem) = w.strip_suffix('*') {
+        let text = fold_str(stem);
+        if text.is_empty() || text.contains(' ') && text.ends_with(' ') {
+            return Err(format!("empty stem in {w:?}"));
+        }
+        return Ok(vec![Alt { text, stem: true }]);
+    }
+    if let Some(base) = w.strip_suffix('~') {
+        let base = fold_str(base);
+        if base.is_empty() || base.contains(' ') {
+            return Err(format!("'~' needs one word, got {w:?}"));
+        }
+        return Ok(inflections(&base)
+            .into_iter()
+            .map(|text| Alt { text, stem: false })
+            .collect());
+    }
+    let text = fold_str(w);
+    if text.is_empty() {
+        return Err(format!("empty word {w:?}"));
+    }
+    Ok(vec![Alt { text, stem: false }])
+}
+
+/// English inflected forms of a base: -s, -ed, -ing with the common
+/// spelling rules (final -e dropped, consonant + y → ies/ied).
+pub(crate) fn inflections(base: &str) -> Vec<String> {
+    let mut v = vec![base.to_owned()];
+    let chars: Vec<char> = base.chars().collect();
+    let last = chars.last().copied().unwrap_or(' ');
+    let before_last = chars.len().checked_sub(2).map(|i| chars[i]);
+    let vowel = |c: char| "aeiou".contains(c);
+    if last == 'e' {
+        let stem = &base[..base.len() - 1];
+        v.push(format!("{base}s"));
+        v.push(format!("{base}d"));
+        v.push(format!("{stem}ing"));
+    } else if last == 'y' && before_last.is_some_and(|c| !vowel(c)) {
+        let stem = &base[..base.len() - 1];
+        v.push(format!("{stem}ies"));
+        v.push(format!("{stem}ied"));
+        v.push(format!("{base}ing"));
+    } else if matches!(last, 's' | 'x' | 'z' | 'h') {
+        v.push(format!("{base}es"));
+        v.push(format!("{base}ed"));
+        v.push(format!("{base}ing"));
+    } else {
+        v.push(format!("{base}s"));
+        v.push(format!("{base}ed"));
+        v.push(format!("{base}ing"));
+    }
+    v
+}
+
+#[inline]
+fn char_at(text: &str, i: usize) -> Option<char> {
+    text[i..].chars().next()
+}
+
+/// True when `i` starts a word: right after a space (the folded text
+/// starts with one, and folding puts one before every word start).
+#[inline]
+pub(crate) fn boundary_before(text: &str, i: usize) -> bool {
+    i > 0 && text.as_bytes().get(i - 1) == Some(&b' ')
+}
+
+/// The end of a word element found up to `end`: for a stem, the end of the
+/// word; otherwise `end` itself when no word character follows.
+#[inline]
+fn word_end(text: &str, end: usize, stem: bool) -> Option<usize> {
+    if stem {
+        let tail = &text[end..];
+        let n = tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
+        Some(end + n)
+    } else if char_at(text, end).is_some_and(is_word) {
+        None
+    } else {
+        Some(end)
+    }
+}
+
+/// Characters that stop a gap or a negation scope.
+#[inline]
+pub(crate) fn is_hard_stop(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | ';' | ':' | '…')
+}
+
+/// Skips separators (non-word characters other than hard stops) from `p`;
+/// `None` when none were skipped or a hard stop or the end was reached.
+fn skip_separators(text: &str, p: usize) -> Option<usize> {
+    let tail = &text[p..];
+    let n = tail.find(|c: char| is_word(c) || is_hard_stop(c))?;
+    if n == 0 || is_hard_stop(char_at(tail, n)?) {
+        return None;
+    }
+    Some(p + n)
+}
+
+/// Smallest end of `elems[i..]` matched from `p` (the end of the previous
+/// element); `after_gap` when the previous element was a gap.
+fn seq(elems: &[Elem], i: usize, text: &str, p: usize, after_gap: bool) -> Option<usize> {
+    let Some(elem) = elems.get(i) else {
+        return Some(p);
+    };
+    let word_start = |p: usize| -> Option<usize> {
+        if after_gap {
+            skip_separators(text, p)
+        } else if text.as_bytes().get(p) == Some(&b' ') {
+            Some(p + 1)
+        } else {
+            None
+        }
+    };
+    match elem {
+        Elem::Words(alts) => {
+            let q = word_start(p)?;
+            let tail = &text[q..];
+            alts.iter()
+                .filter(|a| tail.starts_with(a.text.as_str()))
+                .filter_map(|a| word_end(text, q + a.text.len(), a.stem))
+                .filter_map(|e| seq(elems, i + 1, text, e, false))
+                .min()
+        }
+        Elem::Num => {
+            let q = word_start(p)?;
+            if !text.as_bytes().get(q).is_some_and(u8::is_ascii_digit) {
+                return None;
+            }
+            let e = number_end(text, q);
+            seq(elems, i + 1, text, e, false)
+        }
+        Elem::Gap { min, max } => {
+            let mut best: Option<usize> = None;
+            let mut pos = p;
+            for k in 0..=*max {
+                if k >= *min
+                    && let Some(e) = seq(elems, i + 1, text, pos, true)
+                {
+                    best = Some(best.map_or(e, |b| b.min(e)));
+                }
+                if k == *max {
+                    break;
+                }
+                // skip one more word
+                let Some(q) = skip_separators(text, pos) else {
+                    break;
+                };
+                pos = word_end(text, q, true)?;
+            }
+            best
+        }
+    }
+}
+
+/// End of the number starting at `q`: word characters, with `.` or `,`
+/// allowed between digits.
+pub(crate) fn number_end(text: &str, q: usize) -> usize {
+    let b = text.as_bytes();
+    let mut e = q;
+    loop {
+        while e < b.len() && (b[e].is_ascii_alphanumeric()) {
+            e += 1;
+        }
+        if e + 1 < b.len() && matches!(b[e], b'.' | b',') && b[e + 1].is_ascii_digit() {
+            e += 1;
+            continue;
+        }
+        break;
+    }
+    // a number followed by non-ASCII letters (e.g. "5-й" is fine, "5й") ends there
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pat: &str, text: &str) -> Option<(usize, usize)> {
+        let p = Pattern::parse(pat).expect("pattern parses");
+        let f = super::super::fold::Folded::new(text).text;
+        let Elem::Words(alts) = &p.elems[0] else {
+            panic!("first element")
+        };
+        let mut best: Option<(usize, usize)> = None;
+        for (ai, a) in alts.iter().enumerate() {
+            for (s, _) in f.match_indices(a.text.as_str()) {
+                if let Some(e) = p.verify(&f, ai, s)
+                    && best.is_none_or(|b| (s, e) < b)
+                {
+                    best = Some((s, e));
+                }
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn pattern_table() {
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("probably", "it will probably rain", Some("probably")),
+            ("probably", "improbably", None),
+            ("probably", "probablyx", None),
+            ("тупик*", "зашли в тупике", Some("тупике")),
+            ("тупик*", "вступик", None),
+            ("seem~", "it seemed so", Some("seemed")),
+            ("seem~", "it seemingly", None),
+            ("believe~", "widely believed", Some("believed")),
+            ("imply~", "this implies", Some("implies")),
+            (
+                "would be [0-3] naive to expect",
+                "would be, frankly, naive to expect",
+                Some("would be, frankly, naive to expect"),
+            ),
+            (
+                "would be [0-1] naive to expect",
+                "would be very frankly naive to expect",
+                None,
+            ),
+            (
+                "would be [0-3] naive to expect",
+                "would be. naive to expect",
+                None,
+            ),
+            (
+                "(little|no) reason for optimism",
+                "no reason for optimism",
+                Some("no reason for optimism"),
+            ),
+            ("in may #num", "in may 9", Some("in may 9")),
+            ("in may #num", "in may nine", None),
+            ("*n't", "don't", Some("n't")),
+            ("no reason", "no  reason", Some("no reason")),
+            ("no reason", "no, reason", None),
+            (
+                "наивно [0-2] ожидать",
+                "наивно было бы ожидать",
+                Some("наивно было бы ожидать"),
+            ),
+        ];
+        for (pat, text, want) in cases {
+            let f = super::super::fold::Folded::new(text).text;
+            let got = m(pat, text).map(|(s, e)| f[s..e].to_owned());
+            assert_eq!(got.as_deref(), *want, "{pat:?} on {text:?}");
+        }
+    }
+
+    #[test]
+    fn bad_patterns_rejected() {
+        for p in [
+            "",
+            "[2] x",
+            "x [2]",
+            "x [3-1] y",
+            "(a|b",
+            "x [9] y",
+            "#num x",
+            "a [1] [2] b",
+            "(a||b)",
+        ] {
+            assert!(Pattern::parse(p).is_err(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn inflection_forms() {
+        assert_eq!(
+            inflections("suggest"),
+            ["suggest", "suggests", "suggested", "suggesting"]
+        );
+        assert_eq!(inflections("hope"), ["hope", "hopes", "hoped", "hoping"]);
+    }
+}
