@@ -146,15 +146,14 @@ pub(crate) struct CheckOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) lexicons: Option<LexiconsOut>,
     /// Duplicate, shadowed, blocked and dead entries (`file:line: kind: ...`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) findings: Option<Vec<String>>,
+    pub(crate) findings: Vec<String>,
 }
 
 /// `lexicons check DIR`.
 pub(crate) fn check(dir: &Path) -> anyhow::Result<CheckOut> {
     let sources = embedded::read_lexicon_dir(dir)?;
     let report = engine::tag::check(&sources);
-    let findings = Some(report.issues.iter().map(ToString::to_string).collect());
+    let findings: Vec<String> = report.issues.iter().map(ToString::to_string).collect();
     Ok(if report.is_ok() {
         // check() accepting the set means compile() does too.
         let compiled =
@@ -207,8 +206,7 @@ pub(crate) struct ExplainOut {
     /// Cues the tagger kept.
     pub(crate) matched: Vec<MatchOut>,
     /// Every match that did not become a cue, and why.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) blocked: Option<Vec<String>>,
+    pub(crate) blocked: Vec<String>,
 }
 
 /// `lexicons explain "TEXT"` (spans in UTF-8 bytes of TEXT).
@@ -216,14 +214,12 @@ pub(crate) fn explain(lexicons: &Lexicons, text: &str, lang: Option<&str>) -> Ex
     let language = engine::Language::resolve(lang, text);
     let sentences = engine::segment::segment(text, language.lang);
     let tagged = engine::tag::tag(text, &sentences, language.lang, lexicons);
-    let blocked = Some(
-        lexicons
-            .explain_sentences(text, &sentences, language.lang)
-            .into_iter()
-            .filter(|e| !matches!(e.outcome, engine::tag::Outcome::Emitted { .. }))
-            .map(|e| e.to_string())
-            .collect(),
-    );
+    let blocked = lexicons
+        .explain_sentences(text, &sentences, language.lang)
+        .into_iter()
+        .filter(|e| !matches!(e.outcome, engine::tag::Outcome::Emitted { .. }))
+        .map(|e| e.to_string())
+        .collect();
     ExplainOut {
         language: language.code.clone(),
         matched: tagged
@@ -255,14 +251,11 @@ impl CheckOut {
             }
             (None, None) => writeln!(w, "{}: ok", self.dir)?,
         }
-        match &self.findings {
-            Some(f) if f.is_empty() => writeln!(w, "no duplicate or shadowed entries")?,
-            Some(f) => {
-                for line in f {
-                    writeln!(w, "  {line}")?;
-                }
-            }
-            None => {}
+        if self.findings.is_empty() {
+            writeln!(w, "no duplicate, shadowed, blocked or dead entries")?;
+        }
+        for line in &self.findings {
+            writeln!(w, "  {line}")?;
         }
         Ok(())
     }
@@ -287,14 +280,9 @@ impl ExplainOut {
                 m.category, m.start, m.end, m.text, m.entry_id, m.sentence_index, flags
             )?;
         }
-        match &self.blocked {
-            Some(b) => {
-                writeln!(w, "not kept ({}):", b.len())?;
-                for line in b {
-                    writeln!(w, "  {line}")?;
-                }
-            }
-            None => {}
+        writeln!(w, "not kept ({}):", self.blocked.len())?;
+        for line in &self.blocked {
+            writeln!(w, "  {line}")?;
         }
         Ok(())
     }

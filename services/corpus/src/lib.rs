@@ -285,7 +285,7 @@ mod tests {
         let a = generate(&opts);
         assert_eq!(a, generate(&opts));
         let total: usize = a.iter().map(|d| d.text.len()).sum();
-        assert!(total >= 200_000 && total < 210_000, "{total}");
+        assert!((200_000..210_000).contains(&total), "{total}");
         let damaged = a.iter().filter(|d| d.damage.is_some()).count() as f64 / a.len() as f64;
         assert!((0.08..0.25).contains(&damaged), "damaged share {damaged}");
         let ru = a.iter().filter(|d| d.lang == "ru").count() as f64 / a.len() as f64;

@@ -9,6 +9,9 @@
 //! MB/s for each; the ratio to the baselines is what to compare across
 //! machines.
 
+// `criterion_group!` generates an undocumented function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -7,6 +7,9 @@
 //!
 //! Run: `cargo bench -p textstance-engine --bench tag`.
 
+// `criterion_group!` generates an undocumented function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -181,7 +184,7 @@ fn generated_lexicon(n: usize) -> LexiconSource {
     let syll = [
         "ka", "lo", "mi", "tes", "ran", "do", "vu", "pre", "sto", "ne", "gra", "il",
     ];
-    let mut word = |next: &mut dyn FnMut() -> u64| -> String {
+    let word = |next: &mut dyn FnMut() -> u64| -> String {
         let k = 2 + (next() % 3) as usize;
         (0..k)
             .map(|_| syll[(next() % syll.len() as u64) as usize])
