@@ -42,7 +42,7 @@ err=$("$GRPCURL" -plaintext -format-error -d '{"document":{"raw_content":"aGk=",
   "$ADDR" textstance.v1.TextService/NormalizeText 2>&1)
 set -e
 echo "$err"
-echo "$err" | grep -q 'InvalidArgument'
+echo "$err" | grep -q '"code": 3'
 echo "$err" | grep -q 'document.charset_label'
 
 echo "--- Python grpcio interop"
