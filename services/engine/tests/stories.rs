@@ -3,8 +3,9 @@
 //! has a `.expected` file: one `category<TAB>text` line per cue, in text
 //! order (boosters are not listed and not checked).
 
+use textstance_engine::segment::segment;
 use textstance_engine::tag::{Category, tag};
-use textstance_engine::{Lang, Lexicons, Sentence, Span, segment::SentenceKind};
+use textstance_engine::{Lang, Lexicons};
 
 const STORIES: &[(&str, Lang, &str, &str)] = &[
     (
@@ -33,24 +34,6 @@ const STORIES: &[(&str, Lang, &str, &str)] = &[
     ),
 ];
 
-/// Paragraph-and-period sentences, so the test checks the tagger alone.
-fn sentences(text: &str) -> Vec<Sentence> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if matches!(b, b'.' | b'!' | b'?' | b'\n') || i + 1 == text.len() {
-            if i + 1 > start {
-                out.push(Sentence {
-                    span: Span::new(start, i + 1),
-                    kind: SentenceKind::Sentence,
-                });
-            }
-            start = i + 1;
-        }
-    }
-    out
-}
-
 #[test]
 fn stories_get_exactly_the_expected_cues() {
     let lex = Lexicons::embedded().expect("default lexicons compile");
@@ -61,7 +44,7 @@ fn stories_get_exactly_the_expected_cues() {
             .filter(|l| !l.trim().is_empty())
             .map(str::to_owned)
             .collect();
-        let got: Vec<String> = tag(text, &sentences(text), *lang, &lex)
+        let got: Vec<String> = tag(text, &segment(text, *lang), *lang, &lex)
             .cues
             .iter()
             .filter(|c| c.category != Category::Booster)
