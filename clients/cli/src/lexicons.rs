@@ -287,14 +287,11 @@ impl ExplainOut {
                 m.category, m.start, m.end, m.text, m.entry_id, m.sentence_index, flags
             )?;
         }
-        match &self.blocked {
-            Some(b) => {
-                writeln!(w, "not kept ({}):", b.len())?;
-                for line in b {
-                    writeln!(w, "  {line}")?;
-                }
+        if let Some(b) = &self.blocked {
+            writeln!(w, "not kept ({}):", b.len())?;
+            for line in b {
+                writeln!(w, "  {line}")?;
             }
-            None => {}
         }
         Ok(())
     }
