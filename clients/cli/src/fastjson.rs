@@ -30,16 +30,15 @@ static ESCAPE: [u8; 256] = {
     t
 };
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// True when some byte of `w` is `"`, `\` or below 0x20 (no false negatives).
+/// True when some byte of `chunk` is `"`, `\\` or below 0x20. Written
+/// without early exit so the compiler vectorizes it.
 #[inline]
-fn word_needs_escape(w: u64) -> bool {
-    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-    let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
-    (below_space | has_zero(w ^ (LO * u64::from(b'"'))) | has_zero(w ^ (LO * u64::from(b'\\'))))
-        != 0
+fn chunk_needs_escape(chunk: &[u8; 32]) -> bool {
+    let mut any = 0u8;
+    for &c in chunk {
+        any |= u8::from(c < 0x20) | u8::from(c == b'"') | u8::from(c == b'\\');
+    }
+    any != 0
 }
 
 /// Appends `s` as a JSON string, quotes included.
@@ -51,13 +50,11 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     let mut run = 0;
     let mut i = 0;
     while i < b.len() {
-        if let Some(chunk) = b.get(i..i + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            if !word_needs_escape(u64::from_le_bytes(w)) {
-                i += 8;
-                continue;
-            }
+        if let Some(chunk) = b.get(i..i + 32).and_then(|c| <&[u8; 32]>::try_from(c).ok())
+            && !chunk_needs_escape(chunk)
+        {
+            i += 32;
+            continue;
         }
         let c = b[i];
         let e = ESCAPE[c as usize];
@@ -241,9 +238,16 @@ impl<'t> FastMapper<'t> {
         let gap = &self.text.as_bytes()[self.byte..byte];
         // Every non-continuation byte starts one code point; a 4-byte lead
         // (>= 0xF0) is one more UTF-16 unit.
-        let mut n = gap.iter().filter(|&&b| (b as i8) >= -0x40).count();
-        if self.unit == Offsets::Utf16 {
-            n += gap.iter().filter(|&&b| b >= 0xF0).count();
+        // Counted in u8 per block of 127 (at most 2 per byte, no overflow)
+        // so the loop stays in byte lanes.
+        let utf16 = u8::from(self.unit == Offsets::Utf16);
+        let mut n = 0;
+        for block in gap.chunks(127) {
+            let mut c = 0u8;
+            for &b in block {
+                c += u8::from((b as i8) >= -0x40) + (u8::from(b >= 0xF0) & utf16);
+            }
+            n += usize::from(c);
         }
         self.units += n;
         self.byte = byte;
@@ -293,7 +297,17 @@ mod tests {
         // every single byte value below 0x80, alone and in a long run
         for c in 0u8..0x80 {
             let s = String::from(c as char);
-            for t in [s.clone(), format!("abcdefghij{s}klmnopq{s}")] {
+            let mut cases = vec![s.clone(), format!("abcdefghij{s}klmnopq{s}")];
+            // inside and across the 32-byte blocks of the fast path
+            for at in [0, 1, 31, 32, 33, 63, 64, 69] {
+                let mut t = "a".repeat(70);
+                t.insert_str(at, &s);
+                cases.push(t);
+                let mut t = "é".repeat(35);
+                t.insert_str(at / 2 * 2, &s);
+                cases.push(t);
+            }
+            for t in cases {
                 let mut got = Vec::new();
                 write_str(&mut got, &t);
                 assert_eq!(got, serde_json::to_vec(&t).expect("serializes"), "{c:#x}");
@@ -390,25 +404,30 @@ mod tests {
 
     #[test]
     fn mapper_matches_engine() {
-        let text = "aéя😀e\u{301}!\u{2028}Ж";
-        for (unit, eu) in [
-            (Offsets::Utf8, textstance_engine::OffsetUnit::Utf8),
-            (Offsets::Utf16, textstance_engine::OffsetUnit::Utf16),
-            (
-                Offsets::Codepoints,
-                textstance_engine::OffsetUnit::CodePoint,
-            ),
-        ] {
-            let mut fast = FastMapper::new(text, unit);
-            let mut slow = OffsetMapper::new(text, eu);
-            // increasing, every byte (boundaries and inside characters), past end
-            let order: Vec<usize> = (0..=text.len() + 2).chain((0..text.len()).rev()).collect();
-            for b in order {
-                assert_eq!(fast.map(b), slow.map(b), "{unit:?} at {b}");
+        let short = "aéя😀e\u{301}!\u{2028}Ж";
+        let long = format!("{}{}", short.repeat(40), "z".repeat(300));
+        // a 4-byte lead after a long ASCII run (2 UTF-16 units at the end of a block)
+        let edge = format!("{}😀{}😀", "y".repeat(126), "y".repeat(253));
+        for text in [short, long.as_str(), edge.as_str()] {
+            for (unit, eu) in [
+                (Offsets::Utf8, textstance_engine::OffsetUnit::Utf8),
+                (Offsets::Utf16, textstance_engine::OffsetUnit::Utf16),
+                (
+                    Offsets::Codepoints,
+                    textstance_engine::OffsetUnit::CodePoint,
+                ),
+            ] {
+                let mut fast = FastMapper::new(text, unit);
+                let mut slow = OffsetMapper::new(text, eu);
+                // increasing, every byte (boundaries and inside characters), past end
+                let order: Vec<usize> = (0..=text.len() + 2).chain((0..text.len()).rev()).collect();
+                for b in order {
+                    assert_eq!(fast.map(b), slow.map(b), "{unit:?} at {b}");
+                }
+                let s = Span::new(1, 9);
+                let (a, b) = OffsetMapper::new(text, eu).map_span(s);
+                assert_eq!(fast.map_span(s), [a as u64, b as u64]);
             }
-            let s = Span::new(1, 9);
-            let (a, b) = OffsetMapper::new(text, eu).map_span(s);
-            assert_eq!(fast.map_span(s), [a as u64, b as u64]);
         }
     }
 }
