@@ -193,52 +193,50 @@ pub(crate) fn run_jsonl(
         })?;
         return Ok(ok);
     }
-    const CHUNK_BYTES: usize = 1 << 20;
-    const CHUNK_LINES: usize = 2048;
+    const CHUNK_BYTES: usize = 1 << 19;
     struct Job {
         seq: u64,
         first_line: u64,
         bytes: Vec<u8>,
     }
+    // Input and output buffers go back here once used, so a long run does
+    // not map and fault in fresh megabytes for every chunk.
+    let pool: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    let pool = &pool;
+    let take = move || {
+        pool.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default()
+    };
+    let give = move |mut v: Vec<u8>| {
+        v.clear();
+        let mut p = pool.lock().unwrap_or_else(|p| p.into_inner());
+        if p.len() < threads * 8 {
+            p.push(v);
+        }
+    };
     std::thread::scope(|scope| {
         let (job_tx, job_rx) = mpsc::sync_channel::<Job>(threads * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (done_tx, done_rx) =
             mpsc::sync_channel::<(u64, std::io::Result<(Vec<u8>, bool)>)>(threads * 2);
         let reader = scope.spawn(move || -> anyhow::Result<()> {
-            let mut job = Job {
-                seq: 0,
-                first_line: 1,
-                bytes: Vec::with_capacity(CHUNK_BYTES + (CHUNK_BYTES >> 2)),
-            };
-            let mut lines = 0;
-            input::for_each_line(sources, |line, n| {
-                if lines == 0 {
-                    job.first_line = n;
-                }
-                job.bytes.extend_from_slice(line);
-                if !line.ends_with(b"\n") {
-                    job.bytes.push(b'\n');
-                }
-                lines += 1;
-                if job.bytes.len() >= CHUNK_BYTES || lines >= CHUNK_LINES {
-                    let next = Job {
-                        seq: job.seq + 1,
-                        first_line: n + 1,
-                        bytes: Vec::with_capacity(CHUNK_BYTES + (CHUNK_BYTES >> 2)),
-                    };
-                    let full = std::mem::replace(&mut job, next);
-                    lines = 0;
-                    if job_tx.send(full).is_err() {
-                        anyhow::bail!("output side stopped");
-                    }
+            let mut seq = 0;
+            let mut first_line = 1;
+            input::for_each_block(sources, CHUNK_BYTES, take, |bytes, lines| {
+                let job = Job {
+                    seq,
+                    first_line,
+                    bytes,
+                };
+                seq += 1;
+                first_line += lines;
+                if job_tx.send(job).is_err() {
+                    anyhow::bail!("output side stopped");
                 }
                 Ok(())
-            })?;
-            if lines > 0 && job_tx.send(job).is_err() {
-                anyhow::bail!("output side stopped");
-            }
-            Ok(())
+            })
         });
         for _ in 0..threads {
             let job_rx = job_rx.clone();
@@ -250,12 +248,7 @@ pub(crate) fn run_jsonl(
                         rx.recv()
                     };
                     let Ok(job) = job else { return };
-                    let mut out = Printer::new(
-                        Format::Jsonl,
-                        Vec::with_capacity(job.bytes.len() * 2),
-                        opts.unit,
-                        false,
-                    );
+                    let mut out = Printer::new(Format::Jsonl, take(), opts.unit, false);
                     let mut result = Ok(true);
                     let lines = job.bytes.split_inclusive(|&b| b == b'\n');
                     for (n, line) in (job.first_line..).zip(lines) {
@@ -271,6 +264,7 @@ pub(crate) fn run_jsonl(
                             }
                         }
                     }
+                    give(job.bytes);
                     let result = result.map(|ok| (out.into_inner(), ok));
                     if done_tx.send((job.seq, result)).is_err() {
                         return;
@@ -287,6 +281,7 @@ pub(crate) fn run_jsonl(
             waiting.insert(seq, result?);
             while let Some((bytes, chunk_ok)) = waiting.remove(&next) {
                 printer.writer().write_all(&bytes)?;
+                give(bytes);
                 ok &= chunk_ok;
                 next += 1;
             }

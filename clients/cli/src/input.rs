@@ -154,7 +154,7 @@ pub(crate) fn for_each_line(
     let mut buf = Vec::with_capacity(1 << 16);
     let mut n = 0u64;
     for path in sources.paths() {
-        let mut r = BufReader::with_capacity(1 << 16, open(path)?);
+        let mut r = BufReader::with_capacity(1 << 20, open(path)?);
         loop {
             buf.clear();
             let got = r
@@ -166,6 +166,68 @@ pub(crate) fn for_each_line(
             n += 1;
             f(&buf, n)?;
         }
+    }
+    Ok(())
+}
+
+/// Calls `f(block, lines)` with blocks of whole lines of every source, in
+/// order: each block is about `block_bytes` long (longer when a line is),
+/// every line in it ends with `\n` (one is added to a last line without),
+/// and `lines` counts them. `get()` supplies the (empty) block buffers, so
+/// the caller can recycle them. Stops at the first error `f` returns.
+pub(crate) fn for_each_block(
+    sources: &Sources,
+    block_bytes: usize,
+    mut get: impl FnMut() -> Vec<u8>,
+    mut f: impl FnMut(Vec<u8>, u64) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let block_bytes = block_bytes.max(1);
+    let mut block = get();
+    // `block[..clean]` is known to hold no `\n`.
+    let mut clean = 0;
+    for path in sources.paths() {
+        let mut r = open(path)?;
+        loop {
+            // `block` holds a partial line (no `\n`) at most: fill it up.
+            let have = block.len();
+            // always room to read into: 0 bytes read means end of file
+            let want = have.max(block_bytes) + (block_bytes / 4).max(4096);
+            block.resize(want, 0);
+            let got = loop {
+                match r.read(&mut block[have..]) {
+                    Ok(g) => break g,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot read {}", path.display()));
+                    }
+                }
+            };
+            block.truncate(have + got);
+            if got == 0 {
+                break;
+            }
+            if block.len() < block_bytes {
+                continue;
+            }
+            let found = block[clean..].iter().rposition(|&b| b == b'\n');
+            if let Some(last) = found.map(|p| p + clean) {
+                let mut next = get();
+                next.extend_from_slice(&block[last + 1..]);
+                block.truncate(last + 1);
+                let full = std::mem::replace(&mut block, next);
+                let lines = full.iter().filter(|&&b| b == b'\n').count() as u64;
+                f(full, lines)?;
+            }
+            clean = block.len();
+        }
+        if block.last().is_some_and(|&b| b != b'\n') {
+            block.push(b'\n');
+        }
+        clean = 0;
+    }
+    if !block.is_empty() {
+        let lines = block.iter().filter(|&&b| b == b'\n').count() as u64;
+        f(block, lines)?;
     }
     Ok(())
 }
@@ -205,6 +267,53 @@ mod tests {
             Some(Parsed::Bad { .. })
         ));
         assert!(matches!(parse_line(b"nope", 4), Some(Parsed::Bad { .. })));
+    }
+
+    #[test]
+    fn blocks_are_the_lines() {
+        let dir = std::env::temp_dir().join(format!("textstance-blocks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let long = "x".repeat(5000);
+        let files: &[String] = &[
+            "a\nbb\n\nccc".to_owned(),
+            String::new(),
+            format!("{long}\nd\n{long}{long}"),
+            "e\n".to_owned(),
+        ];
+        let paths: Vec<PathBuf> = files
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let p = dir.join(format!("{i}.jsonl"));
+                std::fs::write(&p, text).expect("write");
+                p
+            })
+            .collect();
+        let sources = Sources::new(&paths);
+        let mut want = Vec::new();
+        for_each_line(&sources, |line, _| {
+            want.extend_from_slice(line);
+            if !line.ends_with(b"\n") {
+                want.push(b'\n');
+            }
+            Ok(())
+        })
+        .expect("lines");
+        let want_lines = want.iter().filter(|&&b| b == b'\n').count() as u64;
+        for size in [1, 3, 64, 4096, 1 << 20] {
+            let mut got = Vec::new();
+            let mut lines = 0;
+            for_each_block(&sources, size, Vec::new, |block, n| {
+                assert!(block.ends_with(b"\n"), "block of whole lines");
+                got.extend_from_slice(&block);
+                lines += n;
+                Ok(())
+            })
+            .expect("blocks");
+            assert_eq!(got, want, "block size {size}");
+            assert_eq!(lines, want_lines, "block size {size}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

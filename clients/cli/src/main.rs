@@ -8,6 +8,7 @@
 //! See `clients/cli/README.md` for the shapes.
 
 mod embedded;
+mod fastjson;
 mod input;
 mod lexicons;
 mod model;

@@ -9,8 +9,10 @@
 
 use serde::Serialize;
 use serde_json::value::RawValue;
-use textstance_engine::{self as engine, OffsetMapper, OffsetUnit};
+use textstance_engine::{self as engine};
 use textstance_proto::pb;
+
+use crate::fastjson::FastMapper;
 
 /// Which command produced an output; decides which fields are present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -82,7 +84,9 @@ pub(crate) enum Offsets {
 
 impl Offsets {
     /// The engine's unit.
-    pub(crate) fn engine(self) -> OffsetUnit {
+    #[cfg(test)]
+    pub(crate) fn engine(self) -> engine::OffsetUnit {
+        use engine::OffsetUnit;
         match self {
             Offsets::Utf8 => OffsetUnit::Utf8,
             Offsets::Utf16 => OffsetUnit::Utf16,
@@ -235,10 +239,6 @@ fn scores(s: &engine::Scores) -> ScoresOut {
     }
 }
 
-fn pair((a, b): (usize, usize)) -> [u64; 2] {
-    [a as u64, b as u64]
-}
-
 /// What the caller sent to the engine, for mapping edit input spans.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum InputRef<'a> {
@@ -258,16 +258,15 @@ pub(crate) fn from_engine<'a>(
     unit: Offsets,
 ) -> Output<'a> {
     let text: &'a str = &analysis.text;
-    let unit_e = unit.engine();
     let decoded = analysis.encoding.evidence != engine::Evidence::Text;
     let mut out = empty(id);
     out.text = (stage.always_text() || decoded).then_some(text);
     if stage.has_edits() {
         let mut in_map = match input {
-            InputRef::Text(t) => Some(OffsetMapper::new(t, unit_e)),
+            InputRef::Text(t) => Some(FastMapper::new(t, unit)),
             InputRef::Bytes => None,
         };
-        let mut out_map = OffsetMapper::new(text, unit_e);
+        let mut out_map = FastMapper::new(text, unit);
         out.edits = Some(
             analysis
                 .edits
@@ -276,28 +275,28 @@ pub(crate) fn from_engine<'a>(
                     kind: e.kind.name(),
                     reason: &e.reason,
                     input: match in_map.as_mut() {
-                        Some(m) => pair(m.map_span(e.input)),
+                        Some(m) => m.map_span(e.input),
                         None => [e.input.start as u64, e.input.end as u64],
                     },
-                    output: pair(out_map.map_span(e.output)),
+                    output: out_map.map_span(e.output),
                 })
                 .collect(),
         );
     }
     if stage.has_sentences() {
-        let mut m = OffsetMapper::new(text, unit_e);
+        let mut m = FastMapper::new(text, unit);
         let s = &analysis.sentences;
         out.sentences = Some(s.iter().map(|s| s.span.get(text).unwrap_or("")).collect());
-        out.spans = Some(s.iter().map(|s| pair(m.map_span(s.span))).collect());
+        out.spans = Some(s.iter().map(|s| m.map_span(s.span)).collect());
         out.kinds = Some(s.iter().map(|s| sentence_kind(s.kind)).collect());
     }
     if stage.has_tags() {
-        let mut m = OffsetMapper::new(text, unit_e);
+        let mut m = FastMapper::new(text, unit);
         let cues = analysis.tagged.as_ref().map_or(&[][..], |t| &t.cues[..]);
         out.tags = Some(
             cues.iter()
                 .map(|c| {
-                    let [start, end] = pair(m.map_span(c.span));
+                    let [start, end] = m.map_span(c.span);
                     TagOut {
                         category: c.category.name(),
                         start,
@@ -772,6 +771,7 @@ pub(crate) fn code_name(c: tonic::Code) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use textstance_engine::OffsetMapper;
 
     fn id(s: &str) -> Box<RawValue> {
         RawValue::from_string(s.to_owned()).expect("valid json")

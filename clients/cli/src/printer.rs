@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::model::{ErrorLine, ErrorOut, Offsets, Output};
-use crate::render;
+use crate::{fastjson, render};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,8 @@ pub(crate) struct Printer<W: Write> {
     unit: Offsets,
     array: bool,
     written: usize,
+    /// Reused buffer of one `--jsonl` line.
+    line: Vec<u8>,
 }
 
 impl<W: Write> Printer<W> {
@@ -43,6 +45,7 @@ impl<W: Write> Printer<W> {
             unit,
             array: several && format == Format::Json,
             written: 0,
+            line: Vec::new(),
         }
     }
 
@@ -70,7 +73,13 @@ impl<W: Write> Printer<W> {
     pub(crate) fn doc(&mut self, o: &Output<'_>, base: &str) -> io::Result<()> {
         match self.format {
             Format::View { color } => render::render(&mut self.out, o, base, self.unit, color)?,
-            _ => self.json(o)?,
+            Format::Jsonl => {
+                self.line.clear();
+                fastjson::write_output(&mut self.line, o);
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)?;
+            }
+            Format::Json => self.json(o)?,
         }
         self.written += 1;
         Ok(())

@@ -1,0 +1,452 @@
+//! Hand-rolled compact JSON for the `--jsonl` hot path: writes an
+//! [`Output`] into a byte buffer exactly as `serde_json::to_writer` would
+//! (same key order, same escapes, same number formatting), and maps byte
+//! offsets to code points / UTF-16 units by counting bytes in bulk.
+//!
+//! It owns only speed: the field set and order come from [`Output`]; rare
+//! fields (tags, scores, encoding, lexicon version) are delegated to
+//! serde_json. It won't pretty-print (`--json` keeps serde_json).
+
+use serde::Serialize;
+
+use crate::model::{EditOut, Offsets, Output};
+
+/// What `serde_json` writes for a byte: 0 for itself, `u` for `\u00XX`,
+/// or the letter after the backslash.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = b'u';
+        i += 1;
+    }
+    t[0x08] = b'b';
+    t[0x09] = b't';
+    t[0x0A] = b'n';
+    t[0x0C] = b'f';
+    t[0x0D] = b'r';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// True when some byte of `chunk` is `"`, `\\` or below 0x20. Written
+/// without early exit so the compiler vectorizes it.
+#[inline]
+fn chunk_needs_escape(chunk: &[u8; 32]) -> bool {
+    let mut any = 0u8;
+    for &c in chunk {
+        any |= u8::from(c < 0x20) | u8::from(c == b'"') | u8::from(c == b'\\');
+    }
+    any != 0
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The same test on 8 bytes at once (exact: no false negatives, and a
+/// false positive only costs the byte loop).
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
+    (below_space | has_zero(w ^ (LO * u64::from(b'"'))) | has_zero(w ^ (LO * u64::from(b'\\'))))
+        != 0
+}
+
+/// Appends `s` as a JSON string, quotes included.
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    let mut run = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(chunk) = b.get(i..i + 32).and_then(|c| <&[u8; 32]>::try_from(c).ok())
+            && !chunk_needs_escape(chunk)
+        {
+            i += 32;
+            continue;
+        }
+        if let Some(w) = b.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok())
+            && !word_needs_escape(u64::from_le_bytes(w))
+        {
+            i += 8;
+            continue;
+        }
+        let c = b[i];
+        let e = ESCAPE[c as usize];
+        if e == 0 {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&b[run..i]);
+        if e == b'u' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(c >> 4) as usize],
+                HEX[(c & 0xF) as usize],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', e]);
+        }
+        i += 1;
+        run = i;
+    }
+    out.extend_from_slice(&b[run..]);
+    out.push(b'"');
+}
+
+/// Appends a decimal integer.
+pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn write_pair(out: &mut Vec<u8>, [a, b]: [u64; 2]) {
+    out.push(b'[');
+    write_u64(out, a);
+    out.push(b',');
+    write_u64(out, b);
+    out.push(b']');
+}
+
+fn key(out: &mut Vec<u8>, first: &mut bool, k: &str) {
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+    out.push(b'"');
+    out.extend_from_slice(k.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn list<T>(out: &mut Vec<u8>, items: &[T], mut f: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        f(out, x);
+    }
+    out.push(b']');
+}
+
+fn serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    // Writing into a Vec cannot fail, and our types serialize infallibly.
+    if serde_json::to_writer(&mut *out, v).is_err() {
+        out.extend_from_slice(b"null");
+    }
+}
+
+fn write_edit(out: &mut Vec<u8>, e: &EditOut<'_>) {
+    out.extend_from_slice(b"{\"kind\":");
+    write_str(out, e.kind);
+    out.extend_from_slice(b",\"reason\":");
+    write_str(out, e.reason);
+    out.extend_from_slice(b",\"input\":");
+    write_pair(out, e.input);
+    out.extend_from_slice(b",\"output\":");
+    write_pair(out, e.output);
+    out.push(b'}');
+}
+
+/// Appends `o` as one compact JSON object (no newline), byte-identical to
+/// `serde_json::to_writer(o)`.
+pub(crate) fn write_output(out: &mut Vec<u8>, o: &Output<'_>) {
+    let mut first = true;
+    out.push(b'{');
+    key(out, &mut first, "id");
+    out.extend_from_slice(o.id.get().as_bytes());
+    if let Some(t) = o.text {
+        key(out, &mut first, "text");
+        write_str(out, t);
+    }
+    if let Some(e) = &o.edits {
+        key(out, &mut first, "edits");
+        list(out, e, |out, e| write_edit(out, e));
+    }
+    if let Some(s) = &o.sentences {
+        key(out, &mut first, "sentences");
+        list(out, s, |out, s| write_str(out, s));
+    }
+    if let Some(s) = &o.spans {
+        key(out, &mut first, "spans");
+        list(out, s, |out, p| write_pair(out, *p));
+    }
+    if let Some(k) = &o.kinds {
+        key(out, &mut first, "kinds");
+        list(out, k, |out, k| write_str(out, k));
+    }
+    if let Some(t) = &o.tags {
+        key(out, &mut first, "tags");
+        serde(out, t);
+    }
+    if let Some(s) = &o.scores {
+        key(out, &mut first, "scores");
+        serde(out, s);
+    }
+    if let Some(s) = &o.sentence_scores {
+        key(out, &mut first, "sentence_scores");
+        serde(out, s);
+    }
+    if let Some(l) = o.language {
+        key(out, &mut first, "language");
+        write_str(out, l);
+    }
+    if let Some(e) = &o.encoding {
+        key(out, &mut first, "encoding");
+        serde(out, e);
+    }
+    if let Some(v) = &o.lexicon_version {
+        key(out, &mut first, "lexicon_version");
+        serde(out, v);
+    }
+    out.push(b'}');
+}
+
+/// Byte offsets of one text to code points or UTF-16 units, by counting
+/// bytes in bulk. Same results as `textstance_engine::OffsetMapper` (an
+/// offset inside a character counts that character as not reached; past
+/// the end maps to the end), any order, linear for increasing offsets.
+#[derive(Debug, Clone)]
+pub(crate) struct FastMapper<'t> {
+    text: &'t str,
+    unit: Offsets,
+    byte: usize,
+    units: usize,
+}
+
+impl<'t> FastMapper<'t> {
+    /// A mapper over `text`.
+    pub(crate) fn new(text: &'t str, unit: Offsets) -> Self {
+        FastMapper {
+            text,
+            unit,
+            byte: 0,
+            units: 0,
+        }
+    }
+
+    /// The offset of byte `byte`.
+    pub(crate) fn map(&mut self, byte: usize) -> usize {
+        let mut byte = byte.min(self.text.len());
+        if self.unit == Offsets::Utf8 {
+            return byte;
+        }
+        while !self.text.is_char_boundary(byte) {
+            byte -= 1;
+        }
+        if byte < self.byte {
+            self.byte = 0;
+            self.units = 0;
+        }
+        let gap = &self.text.as_bytes()[self.byte..byte];
+        // Every non-continuation byte starts one code point; a 4-byte lead
+        // (>= 0xF0) is one more UTF-16 unit.
+        // Counted in u8 per block of 127 (at most 2 per byte, no overflow)
+        // so the loop stays in byte lanes.
+        let utf16 = u8::from(self.unit == Offsets::Utf16);
+        let mut n = 0;
+        for block in gap.chunks(127) {
+            let mut c = 0u8;
+            for &b in block {
+                c += u8::from((b as i8) >= -0x40) + (u8::from(b >= 0xF0) & utf16);
+            }
+            n += usize::from(c);
+        }
+        self.units += n;
+        self.byte = byte;
+        self.units
+    }
+
+    /// Both ends of a span, as a pair.
+    pub(crate) fn map_span(&mut self, s: textstance_engine::Span) -> [u64; 2] {
+        let a = self.map(s.start);
+        let b = self.map(s.end);
+        [a as u64, b as u64]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::value::RawValue;
+    use textstance_engine::{OffsetMapper, Span};
+
+    const TRICKY: &[&str] = &[
+        "",
+        "plain ascii text that is longer than eight bytes",
+        "quote \" and backslash \\ inside",
+        "\"\\\"\\",
+        "controls \u{0}\u{1}\u{7}\u{8}\t\n\u{b}\u{c}\r\u{1f} end",
+        "del \u{7f} and U+2028 \u{2028} U+2029 \u{2029}",
+        "emoji 😀👍🏽 and flags 🇷🇺",
+        "Кириллица: «Привет», — сказал он.\n",
+        "ends with escape\n",
+        "\u{1f}",
+        "mixed é\"ж\\😀\u{0}x",
+    ];
+
+    #[test]
+    fn strings_match_serde_json() {
+        for s in TRICKY {
+            let mut got = Vec::new();
+            write_str(&mut got, s);
+            let want = serde_json::to_vec(s).expect("serializes");
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want),
+                "{s:?}"
+            );
+        }
+        // every single byte value below 0x80, alone and in a long run
+        for c in 0u8..0x80 {
+            let s = String::from(c as char);
+            let mut cases = vec![s.clone(), format!("abcdefghij{s}klmnopq{s}")];
+            // inside and across the 32-byte blocks of the fast path
+            for at in [0, 1, 31, 32, 33, 63, 64, 69] {
+                let mut t = "a".repeat(70);
+                t.insert_str(at, &s);
+                cases.push(t);
+                let mut t = "é".repeat(35);
+                t.insert_str(at / 2 * 2, &s);
+                cases.push(t);
+            }
+            for t in cases {
+                let mut got = Vec::new();
+                write_str(&mut got, &t);
+                assert_eq!(got, serde_json::to_vec(&t).expect("serializes"), "{c:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_match() {
+        for n in [
+            0u64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12345,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut got = Vec::new();
+            write_u64(&mut got, n);
+            assert_eq!(got, n.to_string().into_bytes());
+        }
+    }
+
+    #[test]
+    fn outputs_match_serde_json() {
+        let id = RawValue::from_string(r#"{"k":[1,"x"]}"#.to_owned()).expect("valid");
+        let edits = vec![EditOut {
+            kind: "mojibake",
+            reason: "cp1252 \"double\"\n",
+            input: [0, 4],
+            output: [0, 2],
+        }];
+        let mut o = crate::model::Output {
+            id: &id,
+            text: Some(TRICKY[4]),
+            edits: Some(edits),
+            sentences: Some(TRICKY.to_vec()),
+            spans: Some(vec![[0, 3], [3, 99]]),
+            kinds: Some(vec!["sentence", "list_item"]),
+            tags: Some(vec![crate::model::TagOut {
+                category: "hedge",
+                start: 1,
+                end: 2,
+                text: "may\"",
+                entry_id: "en.may",
+                in_quotation: true,
+                negated: false,
+            }]),
+            scores: Some(crate::model::ScoresOut {
+                hedge: 0.1,
+                pessimism: 1.0 / 3.0,
+                booster: 0.0,
+            }),
+            sentence_scores: Some(vec![]),
+            language: Some("ru"),
+            encoding: Some(crate::model::EncodingOut {
+                name: "windows-1251",
+                evidence: "detected",
+                replaced_sequences: 3,
+            }),
+            lexicon_version: Some(crate::model::VersionOut {
+                version: "1",
+                content_hash: "ab",
+            }),
+        };
+        let check = |o: &crate::model::Output<'_>| {
+            let mut got = Vec::new();
+            write_output(&mut got, o);
+            let want = serde_json::to_vec(o).expect("serializes");
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&want)
+            );
+        };
+        check(&o);
+        o.text = None;
+        o.edits = Some(vec![]);
+        o.tags = None;
+        o.scores = None;
+        o.sentence_scores = None;
+        o.encoding = None;
+        check(&o);
+        o.edits = None;
+        o.sentences = None;
+        o.spans = None;
+        o.kinds = None;
+        o.language = None;
+        o.lexicon_version = None;
+        check(&o);
+    }
+
+    #[test]
+    fn mapper_matches_engine() {
+        let short = "aéя😀e\u{301}!\u{2028}Ж";
+        let long = format!("{}{}", short.repeat(40), "z".repeat(300));
+        // a 4-byte lead after a long ASCII run (2 UTF-16 units at the end of a block)
+        let edge = format!("{}😀{}😀", "y".repeat(126), "y".repeat(253));
+        for text in [short, long.as_str(), edge.as_str()] {
+            for (unit, eu) in [
+                (Offsets::Utf8, textstance_engine::OffsetUnit::Utf8),
+                (Offsets::Utf16, textstance_engine::OffsetUnit::Utf16),
+                (
+                    Offsets::Codepoints,
+                    textstance_engine::OffsetUnit::CodePoint,
+                ),
+            ] {
+                let mut fast = FastMapper::new(text, unit);
+                let mut slow = OffsetMapper::new(text, eu);
+                // increasing, every byte (boundaries and inside characters), past end
+                let order: Vec<usize> = (0..=text.len() + 2).chain((0..text.len()).rev()).collect();
+                for b in order {
+                    assert_eq!(fast.map(b), slow.map(b), "{unit:?} at {b}");
+                }
+                let s = Span::new(1, 9);
+                let (a, b) = OffsetMapper::new(text, eu).map_span(s);
+                assert_eq!(fast.map_span(s), [a as u64, b as u64]);
+            }
+        }
+    }
+}
