@@ -182,6 +182,35 @@ pub fn analyze_request(doc: pb::Document) -> pb::AnalyzeTextRequest {
     }
 }
 
+/// A StreamAnalyzeText call with one document sent and answered; the call
+/// stays open (in flight on the server) while the returned sender lives.
+pub async fn open_stream(
+    client: &mut TextServiceClient<Channel>,
+    id: &str,
+    text: &str,
+) -> (
+    tokio::sync::mpsc::Sender<pb::StreamAnalyzeTextRequest>,
+    tonic::Streaming<pb::StreamAnalyzeTextResponse>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let mut out = client
+        .stream_analyze_text(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .expect("stream opens")
+        .into_inner();
+    tx.send(pb::StreamAnalyzeTextRequest {
+        request: Some(analyze_request(text_doc(id, text))),
+    })
+    .await
+    .expect("send");
+    let first = tokio_stream::StreamExt::next(&mut out)
+        .await
+        .expect("an item")
+        .expect("ok");
+    assert_eq!(first.id, id);
+    (tx, out)
+}
+
 /// The `ErrorInfo` reason and the `BadRequest` field paths of a status.
 pub fn details(status: &tonic::Status) -> (String, Vec<String>) {
     let d = status.get_error_details();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use textstance_proto::pb;
 use textstance_proto::pb::text_service_client::TextServiceClient;
 use textstance_tests::{
-    TestServer, analyze_request, data_text, details, raw_doc, test_config, text_doc,
+    TestServer, analyze_request, data_text, details, open_stream, raw_doc, test_config, text_doc,
 };
 use tokio_stream::StreamExt;
 use tonic::Code;
@@ -343,18 +343,7 @@ async fn load_is_shed_with_resource_exhausted_but_probes_pass() {
     .await;
     let mut client = server.client().await;
     // An open stream holds the only slot for its whole life.
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let mut out = client
-        .stream_analyze_text(tokio_stream::wrappers::ReceiverStream::new(rx))
-        .await
-        .expect("stream opens")
-        .into_inner();
-    tx.send(pb::StreamAnalyzeTextRequest {
-        request: Some(analyze_request(text_doc("s", "It may rain."))),
-    })
-    .await
-    .expect("send");
-    out.next().await.expect("an item").expect("ok");
+    let (tx, mut out) = open_stream(&mut client, "s", "It may rain.").await;
     assert_eq!(server.handle.in_flight(), 1);
 
     let mut other = server.client().await;

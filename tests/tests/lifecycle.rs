@@ -7,7 +7,9 @@ use std::time::Duration;
 use textstance_proto::pb;
 use textstance_server::Phase;
 use textstance_server::lexicons::{ReloadError, ReloadOutcome};
-use textstance_tests::{TestServer, analyze_request, data_text, test_config, text_doc};
+use textstance_tests::{
+    TestServer, analyze_request, data_text, open_stream, test_config, text_doc,
+};
 use tokio_stream::StreamExt;
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
@@ -134,14 +136,7 @@ async fn graceful_shutdown_finishes_calls_in_flight() {
     };
 
     // A call in flight: a stream with one answered item, still open.
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let mut out = client
-        .stream_analyze_text(tokio_stream::wrappers::ReceiverStream::new(rx))
-        .await
-        .expect("stream opens")
-        .into_inner();
-    tx.send(item("one")).await.expect("send");
-    assert_eq!(out.next().await.expect("item").expect("ok").id, "one");
+    let (tx, mut out) = open_stream(&mut client, "one", "The deal will probably hold.").await;
 
     // A watcher sees SERVING, then NOT_SERVING when the drain starts.
     let mut health = server.health().await;
@@ -199,18 +194,7 @@ async fn shutdown_is_cut_off_after_the_grace_period() {
     .await;
     let mut client = server.client().await;
     // A stream the caller never closes.
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    let mut out = client
-        .stream_analyze_text(tokio_stream::wrappers::ReceiverStream::new(rx))
-        .await
-        .expect("opens")
-        .into_inner();
-    tx.send(pb::StreamAnalyzeTextRequest {
-        request: Some(analyze_request(text_doc("a", "Open."))),
-    })
-    .await
-    .expect("send");
-    out.next().await.expect("item").expect("ok");
+    let (tx, _out) = open_stream(&mut client, "a", "Open.").await;
     server.shutdown();
     let phase = server.handle.phase();
     tokio::time::timeout(Duration::from_secs(20), server.stop())

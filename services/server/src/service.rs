@@ -180,6 +180,35 @@ impl TextServiceImpl {
         )
     }
 
+    /// SegmentText and TagText: the document as given (raw bytes decoded,
+    /// not repaired), segmented and, with `tag`, tagged; `respond` builds the
+    /// response.
+    async fn as_given<T: Send + 'static>(
+        &self,
+        deadline: Deadline,
+        document: Option<pb::Document>,
+        offset_unit: i32,
+        tag: bool,
+        respond: impl FnOnce(convert::Converted, &Doc<'_>, &Analysis<'_>, &Job) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let job = self.job();
+        let size = doc_len(&document);
+        tracing::Span::current().record("doc_bytes", size);
+        self.run(size, deadline, move || {
+            let doc = convert::document(document.as_ref(), "document", job.max_document_bytes)?;
+            let unit = convert::offset_unit(offset_unit, "offset_unit")?;
+            let features = Features {
+                normalize: false,
+                segment: true,
+                tag,
+            };
+            let a = job.analyze(&doc, features, Default::default(), "document")?;
+            let c = convert::analysis(&a, &doc, unit);
+            Ok(respond(c, &doc, &a, &job))
+        })
+        .await
+    }
+
     /// Runs `job` inline or on the blocking pool, within `deadline`.
     async fn run<T: Send + 'static>(
         &self,
@@ -331,23 +360,14 @@ impl TextService for TextServiceImpl {
     ) -> Result<Response<pb::SegmentTextResponse>, Status> {
         let deadline = self.deadline(&request);
         let req = request.into_inner();
-        let job = self.job();
-        let size = doc_len(&req.document);
-        tracing::Span::current().record("doc_bytes", size);
         let resp = self
-            .run(size, deadline, move || {
-                let doc =
-                    convert::document(req.document.as_ref(), "document", job.max_document_bytes)?;
-                let unit = convert::offset_unit(req.offset_unit, "offset_unit")?;
-                let features = Features {
-                    normalize: false,
-                    segment: true,
-                    tag: false,
-                };
-                let a = job.analyze(&doc, features, Default::default(), "document")?;
-                let c = convert::analysis(&a, &doc, unit);
-                Ok(convert::segment_response(c, &doc, &a))
-            })
+            .as_given(
+                deadline,
+                req.document,
+                req.offset_unit,
+                false,
+                |c, doc, a, _| convert::segment_response(c, doc, a),
+            )
             .await?;
         Ok(Response::new(resp))
     }
@@ -358,23 +378,14 @@ impl TextService for TextServiceImpl {
     ) -> Result<Response<pb::TagTextResponse>, Status> {
         let deadline = self.deadline(&request);
         let req = request.into_inner();
-        let job = self.job();
-        let size = doc_len(&req.document);
-        tracing::Span::current().record("doc_bytes", size);
         let resp = self
-            .run(size, deadline, move || {
-                let doc =
-                    convert::document(req.document.as_ref(), "document", job.max_document_bytes)?;
-                let unit = convert::offset_unit(req.offset_unit, "offset_unit")?;
-                let features = Features {
-                    normalize: false,
-                    segment: true,
-                    tag: true,
-                };
-                let a = job.analyze(&doc, features, Default::default(), "document")?;
-                let c = convert::analysis(&a, &doc, unit);
-                Ok(convert::tag_response(c, &doc, &a, job.lexicons.version()))
-            })
+            .as_given(
+                deadline,
+                req.document,
+                req.offset_unit,
+                true,
+                |c, doc, a, job| convert::tag_response(c, doc, a, job.lexicons.version()),
+            )
             .await?;
         Ok(Response::new(resp))
     }

@@ -448,7 +448,13 @@ fn filter(
         let hit = match g {
             GroupRef::Num => q > r.end && f.as_bytes().get(q).is_some_and(u8::is_ascii_digit),
             GroupRef::Named(id) => {
-                terms_near(lex, f, q.saturating_sub(1), q + TERM_WINDOW, window);
+                terms_near(
+                    lex,
+                    f,
+                    (q.saturating_sub(1), q + TERM_WINDOW),
+                    TermEnd::Start,
+                    window,
+                );
                 window.iter().any(|&(g, s)| g == *id && s == q)
             }
         };
@@ -472,7 +478,13 @@ fn filter(
                         .is_some_and(|b| b.is_ascii_digit())
             }
             GroupRef::Named(id) => {
-                terms_near_ends(lex, f, p.saturating_sub(TERM_WINDOW), p, window);
+                terms_near(
+                    lex,
+                    f,
+                    (p.saturating_sub(TERM_WINDOW), p),
+                    TermEnd::End,
+                    window,
+                );
                 window.iter().any(|&(g, e)| g == *id && e == p)
             }
         };
@@ -487,7 +499,7 @@ fn filter(
         let (fa, fb) = (folded.to_folded(sent.start), folded.to_folded(sent.end));
         let fresh = term_orig.as_ref().is_none_or(|(a, _)| *a != fa);
         if fresh {
-            terms_near(lex, f, fa.saturating_sub(1), fb, window);
+            terms_near(lex, f, (fa.saturating_sub(1), fb), TermEnd::Start, window);
             window.retain(|&(_, s)| s >= fa && s < fb.max(fa + 1));
             *term_orig = Some((fa, window.clone()));
         }
@@ -511,23 +523,22 @@ fn filter(
 /// term, in bytes of folded text: terms used there must be shorter.
 const TERM_WINDOW: usize = 96;
 
-/// Group terms whose key starts in `f[a..b]`, as `(group, start)`.
-fn terms_near(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec<(u16, usize)>) {
-    let mut found = Vec::new();
-    term_matches(lex, f, a, b, &mut found);
-    out.clear();
-    out.extend(
-        found
-            .iter()
-            .filter_map(|r| match lex.entries[r.entry as usize].kind {
-                Kind::Term(g) => Some((g, r.start)),
-                _ => None,
-            }),
-    );
+/// Which end of a group term [`terms_near`] reports.
+#[derive(Clone, Copy)]
+enum TermEnd {
+    Start,
+    End,
 }
 
-/// Group terms found in `f[a..b]`, as `(group, end)`.
-fn terms_near_ends(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec<(u16, usize)>) {
+/// Group terms found in `f[a..b]`, as `(group, position)` with the position
+/// of the chosen end.
+fn terms_near(
+    lex: &LangLexicon,
+    f: &str,
+    (a, b): (usize, usize),
+    at: TermEnd,
+    out: &mut Vec<(u16, usize)>,
+) {
     let mut found = Vec::new();
     term_matches(lex, f, a, b, &mut found);
     out.clear();
@@ -535,7 +546,13 @@ fn terms_near_ends(lex: &LangLexicon, f: &str, a: usize, b: usize, out: &mut Vec
         found
             .iter()
             .filter_map(|r| match lex.entries[r.entry as usize].kind {
-                Kind::Term(g) => Some((g, r.end)),
+                Kind::Term(g) => Some((
+                    g,
+                    match at {
+                        TermEnd::Start => r.start,
+                        TermEnd::End => r.end,
+                    },
+                )),
                 _ => None,
             }),
     );
