@@ -27,7 +27,10 @@ for _ in $(seq 1 100); do
 done
 
 echo "--- grpcurl list (reflection)"
-"$GRPCURL" -plaintext "$ADDR" list | tee /dev/stderr | grep -q '^textstance.v1.TextService$'
+# (Not `tee /dev/stderr`: opening it truncates a log that stdout and stderr share.)
+services=$("$GRPCURL" -plaintext "$ADDR" list)
+echo "$services"
+echo "$services" | grep -q '^textstance.v1.TextService$'
 
 echo "--- grpcurl AnalyzeText"
 out=$("$GRPCURL" -plaintext -d '{"document":{"text":"Itâ€™s probably too early. There is little reason for optimism.","id":"smoke-1"}}' \
