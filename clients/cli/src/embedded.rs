@@ -50,6 +50,15 @@ pub(crate) fn read_lexicon_dir(dir: &Path) -> anyhow::Result<Vec<LexiconSource>>
     Ok(sources)
 }
 
+/// The lexicons of embedded mode, loaded only for a stage that tags
+/// (normalize and segment never compile them).
+pub(crate) fn lexicons_for(
+    stage: crate::model::Stage,
+    dir: Option<&Path>,
+) -> anyhow::Result<Option<Lexicons>> {
+    stage.has_tags().then(|| load_lexicons(dir)).transpose()
+}
+
 /// The lexicons of embedded mode.
 pub(crate) fn load_lexicons(dir: Option<&Path>) -> anyhow::Result<Lexicons> {
     match dir {
@@ -67,7 +76,7 @@ fn process<'i>(
     opts: &DocOptions,
     input: Input<'i>,
     lang: Option<&str>,
-    lexicons: &Lexicons,
+    lexicons: Option<&Lexicons>,
 ) -> Result<engine::Analysis<'i>, engine::EngineError> {
     if opts.stage == crate::model::Stage::Normalize {
         let n = engine::normalize(input, &engine::NormalizeOptions::for_profile(opts.profile))?;
@@ -84,7 +93,10 @@ fn process<'i>(
             tagged: None,
         });
     }
-    engine::analyze(input, &options(opts, lang), lexicons)
+    match lexicons {
+        Some(l) => engine::analyze(input, &options(opts, lang), l),
+        None => engine::analyze_untagged(input, &options(opts, lang)),
+    }
 }
 
 fn options<'a>(opts: &DocOptions, lang: Option<&'a str>) -> AnalyzeOptions<'a> {
@@ -98,7 +110,7 @@ fn options<'a>(opts: &DocOptions, lang: Option<&'a str>) -> AnalyzeOptions<'a> {
 /// Processes whole documents (files or stdin). Returns false if any failed.
 pub(crate) fn run_docs(
     opts: &DocOptions,
-    lexicons: &Lexicons,
+    lexicons: Option<&Lexicons>,
     sources: &Sources,
     printer: &mut Printer<impl Write>,
 ) -> anyhow::Result<bool> {
@@ -138,7 +150,7 @@ pub(crate) fn run_docs(
 /// Handles one `--jsonl` input line; false when it failed.
 fn handle_line(
     opts: &DocOptions,
-    lexicons: &Lexicons,
+    lexicons: Option<&Lexicons>,
     line: &[u8],
     n: u64,
     printer: &mut Printer<impl Write>,
@@ -180,7 +192,7 @@ fn handle_line(
 /// false if any line failed.
 pub(crate) fn run_jsonl(
     opts: &DocOptions,
-    lexicons: &Lexicons,
+    lexicons: Option<&Lexicons>,
     sources: &Sources,
     printer: &mut Printer<impl Write>,
     threads: usize,

@@ -93,7 +93,13 @@ pub(crate) fn parse_line(line: &[u8], n: u64) -> Option<Parsed<'_>> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return None;
     }
-    Some(match serde_json::from_slice::<InLine<'_>>(line) {
+    // One vectorized UTF-8 check of the whole line; serde_json then parses
+    // the checked text without validating each string again.
+    let parsed = match simdutf8::basic::from_utf8(line) {
+        Ok(text) => serde_json::from_str::<InLine<'_>>(text),
+        Err(_) => serde_json::from_slice::<InLine<'_>>(line),
+    };
+    Some(match parsed {
         Ok(l) => Parsed::Doc {
             id: l.id.map_or_else(|| Id::number(n), Id::Borrowed),
             text: l.text,

@@ -335,17 +335,18 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             let mut printer = Printer::new(fmt, out, cli.offsets, several);
             let ok = match &cli.server {
                 None => {
-                    let lex = embedded::load_lexicons(cli.lexicon_dir.as_deref())?;
+                    let lex = embedded::lexicons_for(opts.stage, cli.lexicon_dir.as_deref())?;
+                    let lex = lex.as_ref();
                     if cli.jsonl {
                         embedded::run_jsonl(
                             &opts,
-                            &lex,
+                            lex,
                             &sources,
                             &mut printer,
                             threads(cli.threads),
                         )?
                     } else {
-                        embedded::run_docs(&opts, &lex, &sources, &mut printer)?
+                        embedded::run_docs(&opts, lex, &sources, &mut printer)?
                     }
                 }
                 Some(target) => runtime()?.block_on(async {

@@ -56,7 +56,7 @@ impl Stage {
     fn has_sentences(self) -> bool {
         matches!(self, Stage::Segment | Stage::Analyze)
     }
-    fn has_tags(self) -> bool {
+    pub(crate) fn has_tags(self) -> bool {
         matches!(self, Stage::Tag | Stage::Analyze)
     }
     fn has_language(self) -> bool {
@@ -254,7 +254,7 @@ pub(crate) fn from_engine<'a>(
     id: &'a RawValue,
     input: InputRef<'a>,
     analysis: &'a engine::Analysis<'_>,
-    lexicons: &'a engine::Lexicons,
+    lexicons: Option<&'a engine::Lexicons>,
     unit: Offsets,
 ) -> Output<'a> {
     let text: &'a str = &analysis.text;
@@ -315,10 +315,12 @@ pub(crate) fn from_engine<'a>(
             out.scores = Some(scores(&t.document_scores));
             out.sentence_scores = Some(t.sentence_scores.iter().map(scores).collect());
         }
-        let v = lexicons.version();
-        out.lexicon_version = Some(VersionOut {
-            version: &v.version,
-            content_hash: &v.content_hash,
+        out.lexicon_version = lexicons.map(|l| {
+            let v = l.version();
+            VersionOut {
+                version: &v.version,
+                content_hash: &v.content_hash,
+            }
         });
     }
     if stage.has_language() {
@@ -943,7 +945,14 @@ mod tests {
             )
             .expect("analyze");
             let rid = id("7");
-            let e_out = from_engine(Stage::Analyze, &rid, InputRef::Text(text), &a, &lex, unit);
+            let e_out = from_engine(
+                Stage::Analyze,
+                &rid,
+                InputRef::Text(text),
+                &a,
+                Some(&lex),
+                unit,
+            );
             // Build the pb result a server would send, by hand from the engine facts.
             let mut in_m = OffsetMapper::new(text, unit.engine());
             let mut out_m = OffsetMapper::new(&a.text, unit.engine());

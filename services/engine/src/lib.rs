@@ -32,7 +32,7 @@ pub mod tag;
 pub use error::EngineError;
 pub use language::{Lang, Language};
 pub use offsets::{OffsetMapper, OffsetUnit, Span};
-pub use pipeline::{Analysis, AnalyzeOptions, Features, analyze};
+pub use pipeline::{Analysis, AnalyzeOptions, Features, analyze, analyze_untagged};
 pub use repair::{
     Edit, EditKind, EncodingInfo, Evidence, Input, NormalizeOptions, Normalized, Profile,
     UnicodeForm, normalize,

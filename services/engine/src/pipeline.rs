@@ -77,6 +77,24 @@ pub fn analyze<'a>(
     options: &AnalyzeOptions<'_>,
     lexicons: &Lexicons,
 ) -> Result<Analysis<'a>, EngineError> {
+    run(input, options, Some(lexicons))
+}
+
+/// Runs the stages `options.features` chooses on `input`, except tagging,
+/// which needs lexicons: `tagged` is always `None`. For callers that only
+/// normalize or segment and should not compile lexicons for it.
+pub fn analyze_untagged<'a>(
+    input: Input<'a>,
+    options: &AnalyzeOptions<'_>,
+) -> Result<Analysis<'a>, EngineError> {
+    run(input, options, None)
+}
+
+fn run<'a>(
+    input: Input<'a>,
+    options: &AnalyzeOptions<'_>,
+    lexicons: Option<&Lexicons>,
+) -> Result<Analysis<'a>, EngineError> {
     if input.is_empty() {
         return Err(EngineError::EmptyDocument);
     }
@@ -101,10 +119,9 @@ pub fn analyze<'a>(
     } else {
         Vec::new()
     };
-    let tagged = options
-        .features
-        .tag
-        .then(|| tag::tag(&text, &sentences, language.lang, lexicons));
+    let tagged = lexicons
+        .filter(|_| options.features.tag)
+        .map(|l| tag::tag(&text, &sentences, language.lang, l));
     Ok(Analysis {
         text,
         edits,
@@ -113,4 +130,38 @@ pub fn analyze<'a>(
         sentences,
         tagged,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untagged_matches_analyze_except_tags() {
+        let lex = Lexicons::embedded().expect("embedded lexicons");
+        let cases = [
+            (
+                "Itâ€™s probably late. There is little reason for optimism.",
+                None,
+            ),
+            (
+                "Вероятно, переговоры затянутся. Оснований для оптимизма мало.",
+                Some("ru"),
+            ),
+        ];
+        for (text, lang) in cases {
+            let options = AnalyzeOptions {
+                language: lang,
+                ..AnalyzeOptions::default()
+            };
+            let full = analyze(Input::Text(text), &options, &lex).expect("analyze");
+            let bare = analyze_untagged(Input::Text(text), &options).expect("untagged");
+            assert!(full.tagged.is_some_and(|t| !t.cues.is_empty()), "{text}");
+            assert!(bare.tagged.is_none());
+            assert_eq!(bare.text, full.text);
+            assert_eq!(bare.edits, full.edits);
+            assert_eq!(bare.language, full.language);
+            assert_eq!(bare.sentences, full.sentences);
+        }
+    }
 }
