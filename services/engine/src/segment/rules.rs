@@ -148,7 +148,7 @@ impl Scanner<'_, '_> {
             }
         }
         let last = self.text[start..end].trim_end();
-        let multi_line = last.contains('\n');
+        let multi_line = memchr::memchr(b'\n', last.as_bytes()).is_some();
         if multi_line
             && ends_sentence(last)
             && let Some(nl) = find_byte(self.bytes, b'\n', start, end)
@@ -1005,25 +1005,10 @@ fn is_ws_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C)
 }
 
-/// The first `needle` in `bytes[from..to]`, eight bytes at a time.
+/// The first `needle` in `bytes[from..to]`.
 fn find_byte(bytes: &[u8], needle: u8, from: usize, to: usize) -> Option<usize> {
     let hay = bytes.get(from..to.min(bytes.len()))?;
-    let mut chunks = hay.chunks_exact(8);
-    let mut base = 0;
-    for chunk in chunks.by_ref() {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        if has_byte(w, needle) != 0
-            && let Some(p) = chunk.iter().position(|&c| c == needle)
-        {
-            return Some(from + base + p);
-        }
-        base += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&c| c == needle)
-        .map(|p| from + base + p)
+    memchr::memchr(needle, hay).map(|p| from + p)
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
