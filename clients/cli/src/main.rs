@@ -47,7 +47,7 @@ struct Cli {
     #[arg(long, global = true, env = "TEXTSTANCE_SERVER", value_name = "TARGET")]
     server: Option<String>,
 
-    /// Load lexicons from every *.lex file in DIR (embedded mode).
+    /// Load lexicons from every *.lex file in DIR (embedded tag/analyze).
     #[arg(
         long,
         global = true,
