@@ -36,18 +36,6 @@ const HEADLINE_STOPWORDS: &[&str] = &[
     "от", "до", "для", "о", "об", "у", "при", "что", "как", "не",
 ];
 
-/// Bytes the sentence scan stops at.
-static INTERESTING: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'.' as usize] = true;
-    t[b'!' as usize] = true;
-    t[b'?' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[0xC2] = true; // « »
-    t[0xE2] = true; // … • ‣ ⁃ ‼ ⁇ ⁈ ⁉
-    t
-};
-
 /// Why a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RunEnd {
@@ -77,6 +65,9 @@ pub(crate) fn segment(text: &str, lang: Lang, out: &mut Vec<Sentence>) {
         out,
         close_from: 0,
         close_at: None,
+        // Nothing searched yet: the first lookup is stale.
+        special_from: usize::MAX,
+        special_at: None,
     };
     s.run_all();
 }
@@ -91,6 +82,11 @@ struct Scanner<'t, 'o> {
     close_from: usize,
     /// The next `»` at or after the last search start, if any.
     close_at: Option<usize>,
+    /// The search for the next lead byte `0xC2` (« ») or `0xE2` (… ‼ •)
+    /// has covered `special_from..`, up to and including `special_at`.
+    special_from: usize,
+    /// The next such byte at or after `special_from`, if any.
+    special_at: Option<usize>,
 }
 
 impl Scanner<'_, '_> {
@@ -891,32 +887,24 @@ impl Scanner<'_, '_> {
         });
     }
 
-    fn find_interesting(&self, i: usize, limit: usize) -> Option<usize> {
+    /// The first byte in `i..limit` the sentence scan stops at: `.`, `!`,
+    /// `?`, or the lead byte `0xC2` / `0xE2` of « » … ‼ • and kin. The lead
+    /// bytes are found with a cursor that only moves forward (units are
+    /// scanned in text order), so the whole scan stays linear.
+    fn find_interesting(&mut self, i: usize, limit: usize) -> Option<usize> {
         let limit = limit.min(self.bytes.len());
-        let hay = self.bytes.get(i..limit)?;
-        // Eight bytes at a time: skip words with no '.', '!', '?', '\n' and
-        // no non-ASCII byte (the lead bytes of « » … • are non-ASCII).
-        let mut chunks = hay.chunks_exact(8);
-        let mut base = 0;
-        for chunk in chunks.by_ref() {
-            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            let hit = has_byte(w, b'.')
-                | has_byte(w, b'!')
-                | has_byte(w, b'?')
-                | has_byte(w, b'\n')
-                | (w & HI);
-            if hit != 0
-                && let Some(p) = chunk.iter().position(|&c| INTERESTING[c as usize])
-            {
-                return Some(i + base + p);
-            }
-            base += 8;
+        if i >= limit {
+            return None;
         }
-        chunks
-            .remainder()
-            .iter()
-            .position(|&c| INTERESTING[c as usize])
-            .map(|p| i + base + p)
+        let stale = i < self.special_from || self.special_at.is_some_and(|p| p < i);
+        if stale {
+            self.special_from = i;
+            self.special_at = memchr::memchr2(0xC2, 0xE2, &self.bytes[i..]).map(|p| i + p);
+        }
+        let stop = self.special_at.map_or(limit, |p| p.min(limit));
+        memchr::memchr3(b'.', b'!', b'?', &self.bytes[i..stop])
+            .map(|p| i + p)
+            .or(self.special_at.filter(|&p| p < limit))
     }
 
     fn skip_ws(&self, i: usize, b: usize) -> usize {
