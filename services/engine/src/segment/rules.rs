@@ -998,13 +998,3 @@ fn find_byte(bytes: &[u8], needle: u8, from: usize, to: usize) -> Option<usize> 
     let hay = bytes.get(from..to.min(bytes.len()))?;
     memchr::memchr(needle, hay).map(|p| from + p)
 }
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Non-zero when some byte of `w` equals `b` (may also flag a byte after a
-/// true match, which the byte-wise check then sorts out).
-fn has_byte(w: u64, b: u8) -> u64 {
-    let x = w ^ (LO * u64::from(b));
-    x.wrapping_sub(LO) & !x & HI
-}
