@@ -26,9 +26,12 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     let mut at = 0;
     let mut rest: &str = &text;
     while !rest.is_empty() {
+        // `flags` describe the line without its break.
         let (flags, len) = Flags::scan_line(rest, true);
         let (line, tail) = rest.split_at(len);
         rest = tail;
+        let body_len = line.len() - break_len(line);
+        let (body, brk) = line.split_at(body_len);
         if ftfy_html && flags.lt {
             html_ok = false;
         }
@@ -36,7 +39,9 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
             markup_checked = true;
             html_ok = !entities::looks_like_markup(&text);
         }
-        if flags.is_boring(options, html_ok) {
+        if flags.is_boring(options, html_ok)
+            && (brk.is_empty() || brk == "\n" || !options.normalize_line_breaks)
+        {
             if let Some(out) = out.as_mut() {
                 out.push_str(line);
             }
@@ -45,9 +50,7 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
         }
         // Repair the line without its break, so a line means the same
         // before and after breaks are normalized (repair stays idempotent).
-        let body_len = line.len() - break_len(line);
-        let (body, brk) = line.split_at(body_len);
-        let (mut fixed, mut line_edits) = run_line(body, Flags::scan(body), options, html_ok);
+        let (mut fixed, mut line_edits) = run_line(body, flags, options, html_ok);
         if !brk.is_empty() {
             let reason = match brk {
                 "\n" => None,
@@ -217,7 +220,9 @@ impl Flags {
     }
 
     /// Scans `text`, up to and including the first line break when
-    /// `stop_at_break`; returns the flags and the length scanned.
+    /// `stop_at_break`; returns the flags and the length scanned. When
+    /// stopping at a break, the flags describe the text before the break
+    /// (the break itself sets none).
     fn scan_line(text: &str, stop_at_break: bool) -> (Flags, usize) {
         let mut f = Flags::default();
         let b = text.as_bytes();
@@ -252,7 +257,6 @@ impl Flags {
                             }
                         }
                         b'\r' => {
-                            f.line_break = true;
                             if stop_at_break {
                                 let end = if b.get(i + 1) == Some(&b'\n') {
                                     i + 2
@@ -261,6 +265,7 @@ impl Flags {
                                 };
                                 return (f, end);
                             }
+                            f.line_break = true;
                         }
                         0x0C => {}
                         _ => f.control = true,
@@ -270,6 +275,37 @@ impl Flags {
                 continue;
             }
             f.non_ascii = true;
+            if x == 0xD0 || x == 0xD1 {
+                // Russian letters (U+0410..U+044F: D0 90..BF, D1 80..8F)
+                // and the plain ASCII between them, in a tight loop.
+                let (mut up, mut lo) = (0usize, 0usize);
+                let mut j = i;
+                while j + 1 < n {
+                    let (x, y) = (b[j], b[j + 1]);
+                    if x == 0xD0 && y >= 0x90 {
+                        if y < 0xB0 {
+                            up += 1;
+                        } else {
+                            lo += 1;
+                        }
+                        j += 2;
+                    } else if x == 0xD1 && y < 0x90 {
+                        lo += 1;
+                        j += 2;
+                    } else if x < 0x80 && !ASCII_SPECIAL[usize::from(x)] {
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if j > i {
+                    f.cyr_upper += up;
+                    f.cyr_lower += lo;
+                    run = 0;
+                    i = j;
+                    continue;
+                }
+            }
             // Decode one character of valid UTF-8 by hand.
             let (u, len) = if x < 0xE0 {
                 ((u32::from(x & 0x1F) << 6) | u32::from(b[i + 1] & 0x3F), 2)
@@ -290,6 +326,9 @@ impl Flags {
                 )
             };
             i += len;
+            if stop_at_break && (u == 0x2028 || u == 0x2029) {
+                return (f, i);
+            }
             if (0x0410..=0x044F).contains(&u) {
                 run = 0;
                 if u < 0x0430 {
@@ -322,12 +361,7 @@ impl Flags {
                             f.mark |= u == 0xB7;
                             f.curly |= u == 0x2BC;
                         }
-                        0x2028 | 0x2029 => {
-                            f.line_break = true;
-                            if stop_at_break {
-                                return (f, i);
-                            }
-                        }
+                        0x2028 | 0x2029 => f.line_break = true,
                         0x206A..=0x206F | 0xFFF9..=0xFFFC => f.control = true,
                         0x2500..=0x25A0 => f.boxes = true,
                         0xFEFF => f.bom = true,
@@ -338,7 +372,7 @@ impl Flags {
                         _ => {}
                     }
                     f.nonchar |= u & 0xFFFE == 0xFFFE;
-                    f.maybe_denormal |= u >= 0x300 && !(0x0400..=0x04FF).contains(&u);
+                    f.maybe_denormal |= may_denormalize(u);
                 }
             }
         }
@@ -360,6 +394,27 @@ impl Flags {
             || (o.uncurl_quotes && self.curly)
             || (o.fix_mojibake && self.many_capitals()))
     }
+}
+
+/// False for characters that can never make text non-NFC: below U+0300,
+/// Cyrillic letters, and blocks of punctuation and symbols where every character
+/// is its own NFC form and does not combine (a unit test checks every one).
+/// True for the rest, which [`unicode_form`] then checks properly.
+#[inline]
+fn may_denormalize(u: u32) -> bool {
+    !matches!(
+        u,
+        0..=0x02FF
+            | 0x0400..=0x0482
+            | 0x048A..=0x04FF
+            | 0x2010..=0x2027
+            | 0x2030..=0x205E
+            | 0x20A0..=0x20C0
+            | 0x2100..=0x2125
+            | 0x2212
+            | 0x2500..=0x25FF
+            | 0xFFFD
+    )
 }
 
 fn run_line<'a>(
@@ -832,4 +887,45 @@ fn unicode_form(text: &str, form: UnicodeForm) -> PassOutput {
         prev = None;
     }
     rw.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use unicode_normalization::IsNormalized;
+    use unicode_normalization::char::canonical_combining_class;
+
+    use super::*;
+
+    #[test]
+    fn characters_never_denormal_are_nfc_and_do_not_combine() {
+        let mut skipped = 0;
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if may_denormalize(c as u32) {
+                continue;
+            }
+            skipped += 1;
+            assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+        }
+        assert!(skipped > 1000);
+    }
+
+    #[test]
+    fn line_flags_leave_out_the_break() {
+        let o = NormalizeOptions::default();
+        for (text, boring_body) in [
+            ("plain\n", true),
+            ("plain\r\n", true),
+            ("plain\r", true),
+            ("plain\u{2028}", true),
+            ("plain\u{2029}next", true),
+            ("caf\u{e9}\r\n", false),
+            ("a\u{0}b\n", false),
+        ] {
+            let (f, len) = Flags::scan_line(text, true);
+            assert_eq!(f.is_boring(&o, true), boring_body, "{text:?}");
+            assert!(!f.line_break, "{text:?}");
+            assert!(len <= text.len());
+        }
+    }
 }
