@@ -273,6 +273,54 @@ pub(super) fn encode_char(c: char, i: usize) -> Option<u8> {
     (e.0 & (1 << i) != 0).then_some(e.1[i])
 }
 
+/// What [`encode_into`] saw on the way, so callers can skip checks that
+/// cannot match.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct EncodeHints {
+    /// A space right after a byte of 0x80 or more.
+    pub(super) space_after_high: bool,
+    /// A 0x1A byte, or a `?` up to three bytes after a byte of 0xC2 or more.
+    pub(super) maybe_lost: bool,
+}
+
+/// Encodes `text` with codec `i` into `out` (cleared first); `None` when a
+/// character does not fit.
+pub(super) fn encode_into(text: &str, i: usize, out: &mut Vec<u8>) -> Option<EncodeHints> {
+    out.clear();
+    out.reserve(text.len());
+    let idx = index();
+    let mut hints = EncodeHints::default();
+    for c in text.chars() {
+        if c.is_ascii() {
+            let b = c as u8;
+            match b {
+                b' ' => hints.space_after_high |= out.last().is_some_and(|&p| p >= 0x80),
+                b'?' => {
+                    let from = out.len().saturating_sub(3);
+                    hints.maybe_lost |= out[from..].iter().any(|&p| p >= 0xC2);
+                }
+                0x1A => hints.maybe_lost = true,
+                _ => {}
+            }
+            out.push(b);
+            continue;
+        }
+        match idx.enc(c) {
+            Some(e) if e.0 & (1 << i) != 0 => {
+                hints.maybe_lost |= e.1[i] == 0x1A;
+                out.push(e.1[i]);
+            }
+            _ => return None,
+        }
+    }
+    Some(hints)
+}
+
+/// True when [`decode_utf8_variants`] accepts `bytes`.
+pub(super) fn is_utf8_variant(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok() || decode_utf8_variants(bytes).is_some()
+}
+
 /// Bytes with, per byte, the input span it came from.
 #[derive(Debug, Default, Clone)]
 pub(super) struct Tracked {
@@ -282,18 +330,15 @@ pub(super) struct Tracked {
 }
 
 impl Tracked {
-    /// Encodes `text` with codec `i`, or `None` when a character does not fit.
-    pub(super) fn encode(text: &str, i: usize) -> Option<Tracked> {
-        let mut t = Tracked {
-            bytes: Vec::with_capacity(text.len()),
-            src: Vec::with_capacity(text.len()),
-        };
-        for (at, c) in text.char_indices() {
-            let b = encode_char(c, i)?;
-            t.bytes.push(b);
-            t.src.push((at as u32, (at + c.len_utf8()) as u32));
-        }
-        Some(t)
+    /// Tracks `bytes`, the encoding of `text` by a single-byte codec (one
+    /// byte per character), taking them over.
+    pub(super) fn from_encoded(text: &str, bytes: Vec<u8>) -> Tracked {
+        let mut src = Vec::with_capacity(bytes.len());
+        src.extend(
+            text.char_indices()
+                .map(|(at, c)| (at as u32, (at + c.len_utf8()) as u32)),
+        );
+        Tracked { bytes, src }
     }
 }
 
@@ -303,6 +348,41 @@ pub(super) struct DecodedChar {
     pub(super) c: char,
     pub(super) start: usize,
     pub(super) end: usize,
+}
+
+/// Decodes the character at `i` as [`decode_utf8_variants`] does; returns
+/// it and its length in bytes, or `None` when the sequence is invalid.
+#[inline]
+pub(super) fn decode_variant_at(bytes: &[u8], i: usize) -> Option<(char, usize)> {
+    let x = *bytes.get(i)?;
+    let len = match x {
+        0x00..=0x7F => return Some((char::from(x), 1)),
+        0xC0 => return (bytes.get(i + 1) == Some(&0x80)).then_some(('\0', 2)),
+        0xED => {
+            if let Some(s) = bytes.get(i..i + 6)
+                && (0xA0..=0xAF).contains(&s[1])
+                && (0x80..=0xBF).contains(&s[2])
+                && s[3] == 0xED
+                && (0xB0..=0xBF).contains(&s[4])
+                && (0x80..=0xBF).contains(&s[5])
+            {
+                let hi = 0xD000 | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
+                let lo = 0xD000 | (u32::from(s[4] & 0x3F) << 6) | u32::from(s[5] & 0x3F);
+                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                return Some((char::from_u32(cp)?, 6));
+            }
+            3
+        }
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(bytes.get(i..i + len)?)
+        .ok()?
+        .chars()
+        .next()?;
+    Some((c, len))
 }
 
 /// Decodes UTF-8, also accepting CESU-8 surrogate pairs and `C0 80`.
@@ -384,6 +464,43 @@ mod tests {
                 let back = encode_char(c, i).expect("decoded chars encode");
                 assert_eq!(codec.decode(back), c, "{} {b:#x}", codec.name);
             }
+        }
+    }
+
+    #[test]
+    fn one_character_decoding_agrees_with_the_whole() {
+        let cases: [&[u8]; 12] = [
+            b"plain",
+            "caf\u{e9} \u{2019} \u{1f600}".as_bytes(),
+            b"a\xed\xa0\xbd\xed\xb8\x8dz",
+            b"\xed\xa0\xbd",
+            b"\xed\x9f\xbf",
+            b"x\xc0\x80y",
+            b"\xc0\x81",
+            b"\xff",
+            b"\xc3",
+            b"\xe2\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xe0\x80\x80",
+        ];
+        for bytes in cases {
+            let whole = decode_utf8_variants(bytes)
+                .map(|v| v.iter().map(|d| (d.c, d.end - d.start)).collect::<Vec<_>>());
+            let mut one = Some(Vec::new());
+            let mut i = 0;
+            while i < bytes.len() {
+                match decode_variant_at(bytes, i) {
+                    Some((c, n)) => {
+                        one.as_mut().map(|v| v.push((c, n)));
+                        i += n;
+                    }
+                    None => {
+                        one = None;
+                        break;
+                    }
+                }
+            }
+            assert_eq!(whole, one, "{bytes:?}");
         }
     }
 

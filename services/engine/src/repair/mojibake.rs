@@ -44,10 +44,24 @@ const MAC_ROMAN: usize = 8;
 
 /// Repairs mojibake until the text stops changing (at most 8 layers).
 pub(super) fn fix_encoding(text: &str, cfg: Config) -> PassOutput {
+    fix_layers(text, cfg, false)
+}
+
+/// [`fix_encoding`] for text already known to be non-ASCII and bad.
+pub(super) fn fix_encoding_bad(text: &str, cfg: Config) -> PassOutput {
+    fix_layers(text, cfg, true)
+}
+
+fn fix_layers(text: &str, cfg: Config, known_bad: bool) -> PassOutput {
     let mut cur: Cow<'_, str> = Cow::Borrowed(text);
     let mut edits: Vec<Edit> = Vec::new();
-    for _ in 0..8 {
-        match one_step(&cur, cfg) {
+    for layer in 0..8 {
+        let step = if layer == 0 && known_bad {
+            one_step_ungated(&cur, cfg)
+        } else {
+            one_step(&cur, cfg)
+        };
+        match step {
             Some((next, e)) if !e.is_empty() => {
                 edits = if edits.is_empty() {
                     e
@@ -75,13 +89,22 @@ pub(super) fn one_step(text: &str, cfg: Config) -> PassOutput {
 
 fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
     let mask = codecs::encodable_mask(text, (1 << FTFY_CODECS) - 1);
+    let mut bytes = Vec::new();
     for (i, codec) in CODECS.iter().enumerate().take(FTFY_CODECS) {
         if mask & (1 << i) == 0 {
             continue;
         }
-        let Some(mut t) = Tracked::encode(text, i) else {
+        // Cheap rejection first: bytes that neither a lost 0xA0 nor a lost
+        // byte could have altered must already be UTF-8.
+        let Some(hints) = codecs::encode_into(text, i, &mut bytes) else {
             continue;
         };
+        let may_alter = (i != MAC_ROMAN && hints.space_after_high && has_altered_utf8(&bytes))
+            || (codec.sloppy && hints.maybe_lost);
+        if !may_alter && !codecs::is_utf8_variant(&bytes) {
+            continue;
+        }
+        let mut t = Tracked::from_encoded(text, std::mem::take(&mut bytes));
         let mut a0 = false;
         if i != MAC_ROMAN && has_altered_utf8(&t.bytes) {
             let before = t.bytes.len();
@@ -333,15 +356,19 @@ fn lossy_at(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
+/// True when `b` has a 0x1A, or a `?` up to three bytes after a lead byte:
+/// the only places [`lossy_at`] can match.
+fn may_have_lost_bytes(b: &[u8]) -> bool {
+    b.iter().enumerate().any(|(i, &x)| {
+        x == 0x1A || (x == b'?' && i > 0 && b[i.saturating_sub(3)..i].iter().any(|&p| p >= 0xC2))
+    })
+}
+
 /// Replaces UTF-8 sequences with a lost byte by U+FFFD (or, with `infer`,
 /// by the one character that fits). Returns the byte ranges (in the new
 /// bytes) that were produced this way.
 fn replace_lossy(t: &mut Tracked, infer: bool) -> Vec<(usize, usize)> {
-    let maybe = t.bytes.iter().enumerate().any(|(i, &b)| {
-        b == 0x1A
-            || (b == b'?' && i > 0 && t.bytes[i.saturating_sub(3)..i].iter().any(|&p| p >= 0xC2))
-    });
-    if !maybe {
+    if !may_have_lost_bytes(&t.bytes) {
         return Vec::new();
     }
     let mut out = Tracked::default();
@@ -423,26 +450,38 @@ fn transcode(
     a0: bool,
     lossy: &[(usize, usize)],
 ) -> PassOutput {
-    let chars = codecs::decode_utf8_variants(&t.bytes)?;
     let reasons = reasons(codec);
     let reason: Cow<'static, str> = Cow::Borrowed(if a0 { reasons.1 } else { reasons.0 });
     let lost_reason: Cow<'static, str> = Cow::Borrowed(reasons.2);
     let mut out = String::with_capacity(text.len());
     let mut edits: Vec<Edit> = Vec::new();
     let mut copied = 0usize; // input offset consumed so far
-    for dc in &chars {
-        if dc.end == dc.start + 1 && dc.c.is_ascii() && dc.c != '\u{1a}' {
-            // ASCII maps to itself in every codec.
-            out.push(dc.c);
-            copied = t.src[dc.start].1 as usize;
+    let bytes = &t.bytes;
+    let mut k = 0;
+    while k < bytes.len() {
+        let x = bytes[k];
+        if x < 0x80 && x != 0x1A {
+            // ASCII maps to itself in every codec, and a run of it comes
+            // from a run of the same characters in `text`.
+            let m = bytes[k..]
+                .iter()
+                .position(|&b| b >= 0x80 || b == 0x1A)
+                .map_or(bytes.len(), |p| k + p);
+            let run = std::str::from_utf8(&bytes[k..m]).ok()?;
+            out.push_str(run);
+            copied = t.src[m - 1].1 as usize;
+            k = m;
             continue;
         }
-        let start = (t.src[dc.start].0 as usize).max(copied);
-        let end = (t.src[dc.end - 1].1 as usize).max(start);
-        let is_lossy = !lossy.is_empty() && lossy.iter().any(|&(s, e)| dc.start < e && s < dc.end);
+        let (c, n) = codecs::decode_variant_at(bytes, k)?;
+        let (ds, de) = (k, k + n);
+        k = de;
+        let start = (t.src[ds].0 as usize).max(copied);
+        let end = (t.src[de - 1].1 as usize).max(start);
+        let is_lossy = !lossy.is_empty() && lossy.iter().any(|&(s, e)| ds < e && s < de);
         let mut buf = [0u8; 4];
-        let ch: &str = dc.c.encode_utf8(&mut buf);
-        let same = end - start == ch.len() && text[start..].starts_with(dc.c);
+        let ch: &str = c.encode_utf8(&mut buf);
+        let same = end - start == ch.len() && text[start..].starts_with(c);
         if !is_lossy && same {
             out.push_str(ch);
             copied = end;
@@ -610,8 +649,14 @@ fn inconsistent_pass(text: &str, cfg: Config, relaxed: bool) -> PassOutput {
         if sub.len() >= text.len() {
             continue;
         }
-        if is_bad(sub) || (!relaxed && is_bad_inside_word(with_neighbours(text, s, e))) {
-            if let Some((fixed, sub_edits)) = fix_encoding(sub, cfg) {
+        let bad = is_bad(sub);
+        if bad || (!relaxed && is_bad_inside_word(with_neighbours(text, s, e))) {
+            let layers = if bad {
+                fix_encoding_bad(sub, cfg)
+            } else {
+                fix_encoding(sub, cfg)
+            };
+            if let Some((fixed, sub_edits)) = layers {
                 rw.splice(s, e, &fixed, &sub_edits);
             } else if let Some((fixed, sub_edits)) = one_step_ungated(sub, cfg) {
                 // Bad only with its neighbours (`naГЇve`): one layer.

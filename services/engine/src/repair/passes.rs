@@ -477,7 +477,7 @@ fn run_line<'a>(
         if o.fix_mojibake {
             if f.other && !not_bad {
                 if chars::is_bad(&text) {
-                    pass!(true, mojibake::fix_encoding(&text, cfg));
+                    pass!(true, mojibake::fix_encoding_bad(&text, cfg));
                 } else {
                     not_bad = true;
                 }
