@@ -219,12 +219,33 @@ impl Flags {
         Flags::scan_line(text, false).0
     }
 
+    /// Folds the bits of [`TWO_BYTE`] entries seen into the flags.
+    fn with_bits(mut self, bits: u16) -> Flags {
+        self.other |= bits & T_OTHER != 0;
+        self.nfkc_punct |= bits & T_NFKC != 0;
+        self.c1 |= bits & T_C1 != 0;
+        self.line_break |= bits & T_BREAK != 0;
+        self.ligature |= bits & T_LIGATURE != 0;
+        self.mark |= bits & T_MARK != 0;
+        self.curly |= bits & T_CURLY != 0;
+        self.maybe_denormal |= bits & T_DENORMAL != 0;
+        self
+    }
+
+    fn scan_line(text: &str, stop_at_break: bool) -> (Flags, usize) {
+        Flags::scan_line_with::<true>(text, stop_at_break)
+    }
+
     /// Scans `text`, up to and including the first line break when
     /// `stop_at_break`; returns the flags and the length scanned. When
     /// stopping at a break, the flags describe the text before the break
     /// (the break itself sets none).
-    fn scan_line(text: &str, stop_at_break: bool) -> (Flags, usize) {
+    ///
+    /// `FAST` takes table-driven shortcuts for two-byte characters; without
+    /// it every character takes the general path (tests compare the two).
+    fn scan_line_with<const FAST: bool>(text: &str, stop_at_break: bool) -> (Flags, usize) {
         let mut f = Flags::default();
+        let mut bits = 0u16;
         let b = text.as_bytes();
         let n = b.len();
         let mut i = 0;
@@ -253,7 +274,7 @@ impl Flags {
                         }
                         b'\n' => {
                             if stop_at_break {
-                                return (f, i + 1);
+                                return (f.with_bits(bits), i + 1);
                             }
                         }
                         b'\r' => {
@@ -263,7 +284,7 @@ impl Flags {
                                 } else {
                                     i + 1
                                 };
-                                return (f, end);
+                                return (f.with_bits(bits), end);
                             }
                             f.line_break = true;
                         }
@@ -275,7 +296,7 @@ impl Flags {
                 continue;
             }
             f.non_ascii = true;
-            if x == 0xD0 || x == 0xD1 {
+            if FAST && (x == 0xD0 || x == 0xD1) {
                 // Russian letters (U+0410..U+044F: D0 90..BF, D1 80..8F)
                 // and the plain ASCII between them, in a tight loop.
                 let (mut up, mut lo) = (0usize, 0usize);
@@ -306,6 +327,20 @@ impl Flags {
                     continue;
                 }
             }
+            if FAST && x < 0xE0 {
+                let t = TWO_BYTE[(usize::from(x & 0x1F) << 6) | usize::from(b[i + 1] & 0x3F)];
+                i += 2;
+                bits |= t;
+                f.cyr_upper += usize::from(t & T_CYR_UPPER != 0);
+                f.cyr_lower += usize::from(t & T_CYR_LOWER != 0);
+                if t & T_RUN != 0 {
+                    run += 1;
+                    f.latin1_run = f.latin1_run.max(run);
+                } else {
+                    run = 0;
+                }
+                continue;
+            }
             // Decode one character of valid UTF-8 by hand.
             let (u, len) = if x < 0xE0 {
                 ((u32::from(x & 0x1F) << 6) | u32::from(b[i + 1] & 0x3F), 2)
@@ -327,7 +362,7 @@ impl Flags {
             };
             i += len;
             if stop_at_break && (u == 0x2028 || u == 0x2029) {
-                return (f, i);
+                return (f.with_bits(bits), i);
             }
             if (0x0410..=0x044F).contains(&u) {
                 run = 0;
@@ -376,7 +411,7 @@ impl Flags {
                 }
             }
         }
-        (f, n)
+        (f.with_bits(bits), n)
     }
 
     fn many_capitals(&self) -> bool {
@@ -396,12 +431,73 @@ impl Flags {
     }
 }
 
+const T_OTHER: u16 = 1;
+const T_NFKC: u16 = 1 << 1;
+const T_C1: u16 = 1 << 2;
+const T_BREAK: u16 = 1 << 3;
+const T_LIGATURE: u16 = 1 << 4;
+const T_MARK: u16 = 1 << 5;
+const T_CURLY: u16 = 1 << 6;
+const T_DENORMAL: u16 = 1 << 7;
+const T_RUN: u16 = 1 << 8;
+const T_CYR_UPPER: u16 = 1 << 9;
+const T_CYR_LOWER: u16 = 1 << 10;
+
+/// What [`Flags::scan_line`] notes for each two-byte character (U+0080 to
+/// U+07FF), the same as its general path.
+static TWO_BYTE: [u16; 0x800] = {
+    let mut t = [0u16; 0x800];
+    let mut u = 0x80;
+    while u < 0x800 {
+        t[u] = two_byte_bits(u as u32);
+        u += 1;
+    }
+    t
+};
+
+const fn two_byte_bits(u: u32) -> u16 {
+    if u >= 0x0410 && u <= 0x044F {
+        return if u < 0x0430 { T_CYR_UPPER } else { T_CYR_LOWER };
+    }
+    let mut t = 0;
+    if (u >= 0xC0 && u <= 0xFF && u != 0xD7 && u != 0xF7) || u == 0xA8 || u == 0xB8 {
+        t |= T_RUN;
+    }
+    match u {
+        0x0401 | 0x0451 | 0xAB | 0xBB => {}
+        0xA0 => t |= T_NFKC,
+        _ => {
+            t |= T_OTHER;
+            if u <= 0x9F {
+                t |= T_C1;
+                if u == 0x85 {
+                    t |= T_BREAK;
+                }
+            } else if u <= 0x2FF {
+                if matches!(u, 0x132 | 0x133 | 0x149 | 0x1C4..=0x1CC | 0x1F1..=0x1F3) {
+                    t |= T_LIGATURE;
+                }
+                if u == 0xB7 {
+                    t |= T_MARK;
+                }
+                if u == 0x2BC {
+                    t |= T_CURLY;
+                }
+            }
+            if may_denormalize(u) {
+                t |= T_DENORMAL;
+            }
+        }
+    }
+    t
+}
+
 /// False for characters that can never make text non-NFC: below U+0300,
 /// Cyrillic letters, and blocks of punctuation and symbols where every character
 /// is its own NFC form and does not combine (a unit test checks every one).
 /// True for the rest, which [`unicode_form`] then checks properly.
 #[inline]
-fn may_denormalize(u: u32) -> bool {
+const fn may_denormalize(u: u32) -> bool {
     !matches!(
         u,
         0..=0x02FF
@@ -908,6 +1004,27 @@ mod tests {
             assert_eq!(canonical_combining_class(c), 0, "{c:?}");
         }
         assert!(skipped > 1000);
+    }
+
+    #[test]
+    fn table_driven_scan_agrees_with_the_general_path() {
+        let mut texts = Vec::new();
+        for c in (0x80..0x800u32).filter_map(char::from_u32) {
+            texts.push(format!("{c}"));
+            texts.push(format!("a{c}{c}{c} b"));
+            texts.push(format!("\u{d0}{c}\u{d1}\u{be}\u{b5}x"));
+            texts.push(format!(
+                "\u{41f}\u{440}\u{438} {c}\u{432}\u{435}\u{442}, \u{43c}\u{438}\u{440}\n"
+            ));
+        }
+        texts.push("Привет, мир! ПРИВЕТ Ёлка ёж\u{2028}x".to_owned());
+        for t in &texts {
+            for stop in [false, true] {
+                let fast = Flags::scan_line_with::<true>(t, stop);
+                let slow = Flags::scan_line_with::<false>(t, stop);
+                assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{t:?}");
+            }
+        }
     }
 
     #[test]
