@@ -277,10 +277,28 @@ pub(super) fn encode_char(c: char, i: usize) -> Option<u8> {
 /// cannot match.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct EncodeHints {
-    /// A space right after a byte of 0x80 or more.
-    pub(super) space_after_high: bool,
+    /// A space right after bytes that could begin a UTF-8 sequence whose
+    /// 0xA0 became that space (the only places where `altered_at` in
+    /// `mojibake` can match).
+    pub(super) maybe_altered: bool,
     /// A 0x1A byte, or a `?` up to three bytes after a byte of 0xC2 or more.
     pub(super) maybe_lost: bool,
+}
+
+/// True when a space after `before` could stand for a byte 0xA0 of a UTF-8
+/// sequence: every such pattern has a byte of 0x80 or more right before
+/// the space and starts at a lead byte one to three bytes back.
+fn may_precede_lost_a0(before: &[u8]) -> bool {
+    let n = before.len();
+    let back = |k: usize| n.checked_sub(k).map(|j| before[j]);
+    let Some(p1) = back(1).filter(|&p| p >= 0x80) else {
+        return false;
+    };
+    matches!(
+        p1,
+        0xC2 | 0xC3 | 0xC5 | 0xCE | 0xD0 | 0xD9 | 0xE2 | 0xE3 | 0xF0
+    ) || matches!(back(2), Some(0xE0..=0xE3 | 0xF0))
+        || back(3) == Some(0xF0)
 }
 
 /// Encodes `text` with codec `i` into `out` (cleared first); `None` when a
@@ -294,7 +312,7 @@ pub(super) fn encode_into(text: &str, i: usize, out: &mut Vec<u8>) -> Option<Enc
         if c.is_ascii() {
             let b = c as u8;
             match b {
-                b' ' => hints.space_after_high |= out.last().is_some_and(|&p| p >= 0x80),
+                b' ' => hints.maybe_altered |= may_precede_lost_a0(out),
                 b'?' => {
                     let from = out.len().saturating_sub(3);
                     hints.maybe_lost |= out[from..].iter().any(|&p| p >= 0xC2);
@@ -316,9 +334,20 @@ pub(super) fn encode_into(text: &str, i: usize, out: &mut Vec<u8>) -> Option<Enc
     Some(hints)
 }
 
-/// True when [`decode_utf8_variants`] accepts `bytes`.
+/// True when `bytes` are UTF-8, CESU-8 surrogate pairs and `C0 80`
+/// included.
 pub(super) fn is_utf8_variant(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes).is_ok() || decode_utf8_variants(bytes).is_some()
+    if std::str::from_utf8(bytes).is_ok() {
+        return true;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        match decode_variant_at(bytes, i) {
+            Some((_, n)) => i += n,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Bytes with, per byte, the input span it came from.
@@ -343,6 +372,7 @@ impl Tracked {
 }
 
 /// One decoded character and the byte range it came from.
+#[cfg(test)]
 #[derive(Debug, Clone, Copy)]
 pub(super) struct DecodedChar {
     pub(super) c: char,
@@ -350,8 +380,10 @@ pub(super) struct DecodedChar {
     pub(super) end: usize,
 }
 
-/// Decodes the character at `i` as [`decode_utf8_variants`] does; returns
-/// it and its length in bytes, or `None` when the sequence is invalid.
+/// Decodes the character at `i` as UTF-8, also accepting CESU-8 surrogate
+/// pairs and `C0 80` (as text that went through Java or MySQL has);
+/// returns it and its length in bytes, or `None` when the sequence is
+/// invalid.
 #[inline]
 pub(super) fn decode_variant_at(bytes: &[u8], i: usize) -> Option<(char, usize)> {
     let x = *bytes.get(i)?;
@@ -373,8 +405,27 @@ pub(super) fn decode_variant_at(bytes: &[u8], i: usize) -> Option<(char, usize)>
             }
             3
         }
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
+        0xC2..=0xDF => {
+            let y = *bytes.get(i + 1)?;
+            if y & 0xC0 != 0x80 {
+                return None;
+            }
+            let u = (u32::from(x & 0x1F) << 6) | u32::from(y & 0x3F);
+            return Some((char::from_u32(u)?, 2));
+        }
+        0xE0..=0xEF => {
+            let (y, z) = (*bytes.get(i + 1)?, *bytes.get(i + 2)?);
+            let y_ok = match x {
+                0xE0 => (0xA0..=0xBF).contains(&y),
+                _ => y & 0xC0 == 0x80,
+            };
+            if !y_ok || z & 0xC0 != 0x80 {
+                return None;
+            }
+            let u = (u32::from(x & 0x0F) << 12) | (u32::from(y & 0x3F) << 6) | u32::from(z & 0x3F);
+            // `char::from_u32` refuses the surrogates ED A0..BF would make.
+            return Some((char::from_u32(u)?, 3));
+        }
         0xF0..=0xF4 => 4,
         _ => return None,
     };
@@ -386,7 +437,9 @@ pub(super) fn decode_variant_at(bytes: &[u8], i: usize) -> Option<(char, usize)>
 }
 
 /// Decodes UTF-8, also accepting CESU-8 surrogate pairs and `C0 80`.
-/// Returns `None` at the first invalid sequence.
+/// Returns `None` at the first invalid sequence. The reference that
+/// [`decode_variant_at`] is tested against.
+#[cfg(test)]
 pub(super) fn decode_utf8_variants(bytes: &[u8]) -> Option<Vec<DecodedChar>> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -469,7 +522,17 @@ mod tests {
 
     #[test]
     fn one_character_decoding_agrees_with_the_whole() {
-        let cases: [&[u8]; 12] = [
+        let cases: [&[u8]; 22] = [
+            b"\xe0\xa0\x80",
+            b"\xe0\x9f\xbf",
+            b"\xed\x9f\xbf\xed\xa0\x80",
+            b"\xed\xa0\x80",
+            b"\xef\xbf\xbf\xee\x80\x80",
+            b"\xf0\x90\x80\x80\xf0\x8f\xbf\xbf",
+            b"\xc2\x80\xdf\xbf",
+            b"\xc2\xc0",
+            b"\xe2\x82\x20",
+            b"\xe1\x80",
             b"plain",
             "caf\u{e9} \u{2019} \u{1f600}".as_bytes(),
             b"a\xed\xa0\xbd\xed\xb8\x8dz",
@@ -491,7 +554,9 @@ mod tests {
             while i < bytes.len() {
                 match decode_variant_at(bytes, i) {
                     Some((c, n)) => {
-                        one.as_mut().map(|v| v.push((c, n)));
+                        if let Some(v) = one.as_mut() {
+                            v.push((c, n));
+                        }
                         i += n;
                     }
                     None => {

@@ -99,9 +99,16 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
         let Some(hints) = codecs::encode_into(text, i, &mut bytes) else {
             continue;
         };
-        let may_alter = (i != MAC_ROMAN && hints.space_after_high && has_altered_utf8(&bytes))
+        let may_alter = (i != MAC_ROMAN && hints.maybe_altered && has_altered_utf8(&bytes))
             || (codec.sloppy && hints.maybe_lost);
-        if !may_alter && !codecs::is_utf8_variant(&bytes) {
+        if !may_alter {
+            // The bytes stand as they are: one byte per character of `text`.
+            if !codecs::is_utf8_variant(&bytes) {
+                continue;
+            }
+            if let Some(out) = transcode(text, &bytes, None, codec.name, false, &[]) {
+                return Some(out);
+            }
             continue;
         }
         let mut t = Tracked::from_encoded(text, std::mem::take(&mut bytes));
@@ -115,7 +122,7 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
         if codec.sloppy {
             lossy = replace_lossy(&mut t, cfg.infer_lost_bytes);
         }
-        if let Some(out) = transcode(text, &t, codec.name, a0, &lossy) {
+        if let Some(out) = transcode(text, &t.bytes, Some(&t.src), codec.name, a0, &lossy) {
             return Some(out);
         }
     }
@@ -441,11 +448,13 @@ fn infer_lost(seq: &[u8], bytes: &[u8], at: usize) -> Option<&'static [u8]> {
     (best_hits == 2 && !tie).then_some(best).flatten()
 }
 
-/// Decodes tracked bytes as UTF-8 and reports per-character edits against
-/// `text`; `None` when the bytes are not UTF-8.
+/// Decodes `bytes` as UTF-8 and reports per-character edits against
+/// `text`; `None` when the bytes are not UTF-8. `src` gives, per byte, the
+/// span of `text` it came from; `None` means byte k came from character k.
 fn transcode(
     text: &str,
-    t: &Tracked,
+    bytes: &[u8],
+    src: Option<&[(u32, u32)]>,
     codec: &str,
     a0: bool,
     lossy: &[(usize, usize)],
@@ -456,7 +465,19 @@ fn transcode(
     let mut out = String::with_capacity(text.len());
     let mut edits: Vec<Edit> = Vec::new();
     let mut copied = 0usize; // input offset consumed so far
-    let bytes = &t.bytes;
+    // Without `src`: the offset in `text` of character `k`.
+    let mut tpos = 0usize;
+    let tb = text.as_bytes();
+    let advance = |chars: usize, tpos: &mut usize| {
+        for _ in 0..chars {
+            *tpos += match tb.get(*tpos).copied().unwrap_or(0) {
+                0x00..=0x7F => 1,
+                0x80..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+        }
+    };
     let mut k = 0;
     while k < bytes.len() {
         let x = bytes[k];
@@ -469,15 +490,29 @@ fn transcode(
                 .map_or(bytes.len(), |p| k + p);
             let run = std::str::from_utf8(&bytes[k..m]).ok()?;
             out.push_str(run);
-            copied = t.src[m - 1].1 as usize;
+            copied = match src {
+                Some(src) => src[m - 1].1 as usize,
+                None => {
+                    tpos += m - k;
+                    tpos
+                }
+            };
             k = m;
             continue;
         }
         let (c, n) = codecs::decode_variant_at(bytes, k)?;
         let (ds, de) = (k, k + n);
         k = de;
-        let start = (t.src[ds].0 as usize).max(copied);
-        let end = (t.src[de - 1].1 as usize).max(start);
+        let (start, end) = match src {
+            Some(src) => (src[ds].0 as usize, src[de - 1].1 as usize),
+            None => {
+                let s = tpos;
+                advance(n, &mut tpos);
+                (s, tpos)
+            }
+        };
+        let start = start.max(copied);
+        let end = end.max(start);
         let is_lossy = !lossy.is_empty() && lossy.iter().any(|&(s, e)| ds < e && s < de);
         let mut buf = [0u8; 4];
         let ch: &str = c.encode_utf8(&mut buf);
