@@ -241,6 +241,19 @@ pub(super) fn clues(c: char) -> u8 {
     }
 }
 
+/// The sloppy codecs, by bit.
+const SLOPPY: u16 = {
+    let mut m = 0;
+    let mut i = 0;
+    while i < CODECS.len() {
+        if CODECS[i].sloppy {
+            m |= 1 << i;
+        }
+        i += 1;
+    }
+    m
+};
+
 /// Bit set of codecs (by index) that can encode every character of `text`,
 /// restricted to `mask`.
 pub(super) fn encodable_mask(text: &str, mut mask: u16) -> u16 {
@@ -251,11 +264,7 @@ pub(super) fn encodable_mask(text: &str, mut mask: u16) -> u16 {
         }
         if c.is_ascii() {
             if c == '\u{1a}' {
-                for (i, codec) in CODECS.iter().enumerate() {
-                    if codec.sloppy {
-                        mask &= !(1 << i);
-                    }
-                }
+                mask &= !SLOPPY;
             }
             continue;
         }
@@ -301,37 +310,97 @@ fn may_precede_lost_a0(before: &[u8]) -> bool {
         || back(3) == Some(0xF0)
 }
 
+/// Appends byte `b` to `out`, noting what [`EncodeHints`] asks for.
+#[inline]
+fn push_noting(out: &mut Vec<u8>, b: u8, hints: &mut EncodeHints) {
+    match b {
+        b' ' => hints.maybe_altered |= may_precede_lost_a0(out),
+        b'?' => {
+            let from = out.len().saturating_sub(3);
+            hints.maybe_lost |= out[from..].iter().any(|&p| p >= 0xC2);
+        }
+        0x1A => hints.maybe_lost = true,
+        _ => {}
+    }
+    out.push(b);
+}
+
+/// Appends `text` encoded with codec `i` to `out`; `None` when a
+/// character does not fit.
+fn encode_append(text: &str, i: usize, out: &mut Vec<u8>, hints: &mut EncodeHints) -> Option<()> {
+    let idx = index();
+    for c in text.chars() {
+        let b = if c.is_ascii() {
+            c as u8
+        } else {
+            match idx.enc(c) {
+                Some(e) if e.0 & (1 << i) != 0 => e.1[i],
+                _ => return None,
+            }
+        };
+        push_noting(out, b, hints);
+    }
+    Some(())
+}
+
 /// Encodes `text` with codec `i` into `out` (cleared first); `None` when a
 /// character does not fit.
 pub(super) fn encode_into(text: &str, i: usize, out: &mut Vec<u8>) -> Option<EncodeHints> {
     out.clear();
     out.reserve(text.len());
+    let mut hints = EncodeHints::default();
+    encode_append(text, i, out, &mut hints)?;
+    Some(hints)
+}
+
+/// In one pass: the codecs of `mask` that can encode every character of
+/// `text` (as [`encodable_mask`]), and `text` encoded into `out` with the
+/// first of them (lowest index) when there is one.
+pub(super) fn encode_first(text: &str, mut mask: u16, out: &mut Vec<u8>) -> (u16, EncodeHints) {
+    out.clear();
+    out.reserve(text.len());
     let idx = index();
     let mut hints = EncodeHints::default();
-    for c in text.chars() {
-        if c.is_ascii() {
-            let b = c as u8;
-            match b {
-                b' ' => hints.maybe_altered |= may_precede_lost_a0(out),
-                b'?' => {
-                    let from = out.len().saturating_sub(3);
-                    hints.maybe_lost |= out[from..].iter().any(|&p| p >= 0xC2);
-                }
-                0x1A => hints.maybe_lost = true,
-                _ => {}
-            }
-            out.push(b);
-            continue;
+    let mut cur = mask.trailing_zeros() as usize;
+    for (at, c) in text.char_indices() {
+        if mask == 0 {
+            break;
         }
-        match idx.enc(c) {
-            Some(e) if e.0 & (1 << i) != 0 => {
-                hints.maybe_lost |= e.1[i] == 0x1A;
-                out.push(e.1[i]);
+        let entry = if c.is_ascii() {
+            if c == '\u{1a}' {
+                mask &= !SLOPPY;
             }
-            _ => return None,
+            None
+        } else {
+            let e = idx.enc(c);
+            mask &= e.map_or(0, |e| e.0);
+            e
+        };
+        if mask == 0 {
+            break;
         }
+        if mask & (1 << cur) == 0 {
+            // The codec being written cannot encode `c`: start over with
+            // the next one for the text so far.
+            cur = mask.trailing_zeros() as usize;
+            out.clear();
+            hints = EncodeHints::default();
+            if encode_append(&text[..at], cur, out, &mut hints).is_none() {
+                // Cannot happen (every codec left in `mask` encoded the text
+                // so far); answer the slow way all the same.
+                let mask = encodable_mask(text, mask);
+                let first = mask.trailing_zeros() as usize;
+                let hints = encode_into(text, first, out).unwrap_or_default();
+                return (mask, hints);
+            }
+        }
+        let b = match entry {
+            Some(e) => e.1[cur],
+            None => c as u8,
+        };
+        push_noting(out, b, &mut hints);
     }
-    Some(hints)
+    (mask, hints)
 }
 
 /// True when `bytes` are UTF-8, CESU-8 surrogate pairs and `C0 80`
@@ -566,6 +635,38 @@ mod tests {
                 }
             }
             assert_eq!(whole, one, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn encoding_with_the_first_codec_agrees_with_mask_then_encode() {
+        let texts = [
+            "plain ascii",
+            "caf\u{e9} \u{e2}\u{20ac}\u{2122}s",
+            "\u{d0}\u{bf}\u{d1}\u{80}\u{20ac} ?",
+            "\u{2500}\u{2502} \u{439}",
+            "\u{3b1}\u{3b2} \u{20ac}",
+            "x\u{1a}\u{e9}",
+            "\u{fffd}\u{c3} \u{e9}?",
+            "\u{4e2d}",
+            "\u{e9}\u{20ac}\u{424}",
+            "\u{e9}\u{2116}",
+        ];
+        for t in texts {
+            let all = (1u16 << 10) - 1;
+            let mut out = Vec::new();
+            let (mask, hints) = encode_first(t, all, &mut out);
+            assert_eq!(mask, encodable_mask(t, all), "{t:?}");
+            if mask != 0 {
+                let mut want = Vec::new();
+                let want_hints = encode_into(t, mask.trailing_zeros() as usize, &mut want);
+                assert_eq!(out, want, "{t:?}");
+                assert_eq!(
+                    format!("{:?}", Some(hints)),
+                    format!("{want_hints:?}"),
+                    "{t:?}"
+                );
+            }
         }
     }
 

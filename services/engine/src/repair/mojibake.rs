@@ -88,16 +88,22 @@ pub(super) fn one_step(text: &str, cfg: Config) -> PassOutput {
 }
 
 fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
-    let mask = codecs::encodable_mask(text, (1 << FTFY_CODECS) - 1);
     let mut bytes = Vec::new();
+    let (mask, first_hints) = codecs::encode_first(text, (1 << FTFY_CODECS) - 1, &mut bytes);
+    let first = mask.trailing_zeros() as usize;
     for (i, codec) in CODECS.iter().enumerate().take(FTFY_CODECS) {
         if mask & (1 << i) == 0 {
             continue;
         }
         // Cheap rejection first: bytes that neither a lost 0xA0 nor a lost
         // byte could have altered must already be UTF-8.
-        let Some(hints) = codecs::encode_into(text, i, &mut bytes) else {
-            continue;
+        let hints = if i == first {
+            first_hints
+        } else {
+            let Some(hints) = codecs::encode_into(text, i, &mut bytes) else {
+                continue;
+            };
+            hints
         };
         let may_alter = (i != MAC_ROMAN && hints.maybe_altered && has_altered_utf8(&bytes))
             || (codec.sloppy && hints.maybe_lost);
