@@ -149,6 +149,17 @@ fn has_zero_byte(w: u64) -> bool {
 /// look.
 #[inline]
 fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
+    // 32 bytes at a time with comparisons the compiler vectorizes, then
+    // words of 8.
+    while let Some(chunk) = b.get(i..i + 32) {
+        let special = chunk.iter().fold(false, |acc, &x| {
+            acc | (x >= 0x7F) | (x < 0x20) | (x == b'&') | (x == b'?') | (x == b'<')
+        });
+        if special {
+            break;
+        }
+        i += 32;
+    }
     while let Some(chunk) = b.get(i..i + 8) {
         let mut a = [0u8; 8];
         a.copy_from_slice(chunk);
@@ -171,6 +182,12 @@ fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
 /// Skips 8-byte words of ASCII from `i`.
 #[inline]
 pub(super) fn skip_ascii(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 32) {
+        if chunk.iter().fold(0u8, |acc, &x| acc | x) >= 0x80 {
+            break;
+        }
+        i += 32;
+    }
     while let Some(chunk) = b.get(i..i + 8) {
         let mut a = [0u8; 8];
         a.copy_from_slice(chunk);
