@@ -260,16 +260,29 @@ pub(super) fn is_bad_inside_word(text: &str) -> bool {
 }
 
 fn window_at(text: &str, s: usize) -> bool {
-    let prev = text[..s].chars().next_back();
     let mut it = text[s..].chars();
-    let mut w: [Option<char>; 7] = [None; 7];
-    for slot in w.iter_mut() {
-        *slot = it.next();
-    }
-    let Some(a) = w[0] else {
+    let Some(a) = it.next() else {
         return false;
     };
-    window_is_bad(prev, a, class(a), &w[1..], s == 0)
+    let b = it.next();
+    let ca = class(a);
+    // The first test of `window_is_bad`, on two characters only: most
+    // windows end here.
+    if b.map_or(0, class) == 0
+        && ca & C1 == 0
+        && !matches!(a, 'Œ' | 'œ' | 'Ã' | 'Â')
+        && !b.is_some_and(is_py_space)
+    {
+        return false;
+    }
+    let mut w: [Option<char>; 7] = [None; 7];
+    w[0] = Some(a);
+    w[1] = b;
+    for slot in w[2..].iter_mut() {
+        *slot = it.next();
+    }
+    let prev = text[..s].chars().next_back();
+    window_is_bad(prev, a, ca, &w[1..], s == 0)
 }
 
 fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], first: bool) -> bool {

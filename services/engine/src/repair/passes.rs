@@ -144,13 +144,18 @@ fn has_zero_byte(w: u64) -> bool {
     w.wrapping_sub(ONES) & !w & HIGHS != 0
 }
 
-/// Skips 8-byte words of plain printable ASCII (no control, DEL, `&`, `?`,
+/// Skips plain printable ASCII (no control, DEL, `&`, `?`,
 /// `<` or non-ASCII byte) from `i`; returns the first index that needs a
 /// look.
 #[inline]
 fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
+    // One word of 8 first (text dense in other bytes stops there), then
     // 32 bytes at a time with comparisons the compiler vectorizes, then
     // words of 8.
+    match b.get(i..i + 8) {
+        Some(chunk) if !word_is_special(chunk) => i += 8,
+        _ => return i,
+    }
     while let Some(chunk) = b.get(i..i + 32) {
         let special = chunk.iter().fold(false, |acc, &x| {
             acc | (x >= 0x7F) | (x < 0x20) | (x == b'&') | (x == b'?') | (x == b'<')
@@ -161,22 +166,28 @@ fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
         i += 32;
     }
     while let Some(chunk) = b.get(i..i + 8) {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(a);
-        let special = w & HIGHS != 0
-            // a byte below 0x20: subtracting 0x20 borrows into its top bit
-            || w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
-            || has_zero_byte(w ^ (ONES * u64::from(b'&')))
-            || has_zero_byte(w ^ (ONES * u64::from(b'?')))
-            || has_zero_byte(w ^ (ONES * u64::from(b'<')))
-            || has_zero_byte(w ^ (ONES * 0x7F));
-        if special {
+        if word_is_special(chunk) {
             break;
         }
         i += 8;
     }
     i
+}
+
+/// True when the 8 bytes of `chunk` hold a control, DEL, `&`, `?`, `<` or
+/// a non-ASCII byte.
+#[inline]
+fn word_is_special(chunk: &[u8]) -> bool {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(chunk);
+    let w = u64::from_le_bytes(a);
+    w & HIGHS != 0
+        // a byte below 0x20: subtracting 0x20 borrows into its top bit
+        || w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
+        || has_zero_byte(w ^ (ONES * u64::from(b'&')))
+        || has_zero_byte(w ^ (ONES * u64::from(b'?')))
+        || has_zero_byte(w ^ (ONES * u64::from(b'<')))
+        || has_zero_byte(w ^ (ONES * 0x7F))
 }
 
 /// Skips 8-byte words of ASCII from `i`.
