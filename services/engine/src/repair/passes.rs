@@ -158,7 +158,7 @@ fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
     }
     while let Some(chunk) = b.get(i..i + 32) {
         let special = chunk.iter().fold(false, |acc, &x| {
-            acc | (x >= 0x7F) | (x < 0x20) | (x == b'&') | (x == b'?') | (x == b'<')
+            acc | !(0x20..0x7F).contains(&x) | (x == b'&') | (x == b'?') | (x == b'<')
         });
         if special {
             break;
