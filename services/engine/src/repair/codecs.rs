@@ -131,6 +131,7 @@ struct Index {
 }
 
 impl Index {
+    #[inline]
     fn enc(&self, c: char) -> Option<&(u16, [u8; 11])> {
         let u = c as usize;
         if u < FLAT {
@@ -141,6 +142,7 @@ impl Index {
     }
 }
 
+#[inline]
 fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
@@ -227,6 +229,7 @@ fn index() -> &'static Index {
 }
 
 /// The clue bits of `c`.
+#[inline]
 pub(super) fn clues(c: char) -> u8 {
     if c == ' ' {
         return CONT;
