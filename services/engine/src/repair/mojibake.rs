@@ -591,6 +591,87 @@ fn reasons(codec: &str) -> (&'static str, &'static str, &'static str) {
 /// `relaxed`, a run may not start right after a continuation character, so
 /// a few characters inside a larger garble are not "fixed" alone.
 fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
+    const LEAD: u8 = LEAD2 | LEAD3 | LEAD4;
+    let b = text.as_bytes();
+    // Clue bits and length of the character at byte `i`.
+    let at = |i: usize| -> Option<(u8, usize)> {
+        let x = *b.get(i)?;
+        if x < 0x80 {
+            return Some((codecs::clues(char::from(x)), 1));
+        }
+        let c = text.get(i..)?.chars().next()?;
+        Some((codecs::clues(c), c.len_utf8()))
+    };
+    // End of `k` continuation characters from byte `i`, and the clue bits
+    // of the last one.
+    let conts = |mut i: usize, k: usize| -> Option<(usize, u8)> {
+        let mut last = 0;
+        for _ in 0..k {
+            let (cl, n) = at(i)?;
+            if cl & CONT == 0 {
+                return None;
+            }
+            last = cl;
+            i += n;
+        }
+        Some((i, last))
+    };
+    let mut runs = Vec::new();
+    let mut p = 0;
+    // Clue bits of the character before `p` (ASCII other than the space
+    // has none, and the space is no strict continuation).
+    let mut prev = 0u8;
+    while p < b.len() {
+        if b[p] < 0x80 {
+            // No ASCII character is a lead.
+            p = super::passes::skip_ascii(b, p + 1);
+            prev = 0;
+            continue;
+        }
+        let Some((cl, len)) = at(p) else {
+            break;
+        };
+        if cl & LEAD == 0 || (!relaxed && prev & CONT_STRICT != 0) {
+            prev = cl;
+            p += len;
+            continue;
+        }
+        let mut q = p;
+        let mut last = cl;
+        while let Some((qc, qlen)) = at(q) {
+            let unit = if qc & LEAD2 != 0
+                && let Some(u) = conts(q + qlen, 1)
+            {
+                u
+            } else if qc & LEAD3 != 0
+                && let Some(u) = conts(q + qlen, 2)
+            {
+                u
+            } else if qc & LEAD4 != 0
+                && let Some(u) = conts(q + qlen, 3)
+            {
+                u
+            } else {
+                break;
+            };
+            (q, last) = unit;
+        }
+        if q > p {
+            runs.push((p, q));
+            prev = last;
+            p = q;
+        } else {
+            prev = cl;
+            p += len;
+        }
+    }
+    runs
+}
+
+/// [`utf8_runs`] over a vector of every character: the reference the
+/// cursor version is tested against.
+#[cfg(test)]
+fn utf8_runs_reference(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
     let chars: Vec<(usize, char, u8)> = text
         .char_indices()
         .map(|(i, c)| (i, c, codecs::clues(c)))
@@ -746,6 +827,29 @@ mod tests {
                 out
             }
             None => text.to_owned(),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn runs_agree_with_the_reference(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "ab Ã©â€™œ\u{9d}\u{85}Ð°Ñ‹Â\u{a0}·?\u{FFFD}Ð\u{90}рГЇВЂ×²ðŸ˜€é¢¬Åƒ\u{81}"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..40,
+            ),
+            relaxed in proptest::prelude::any::<bool>(),
+        ) {
+            let text: String = v.into_iter().collect();
+            proptest::prop_assert_eq!(
+                utf8_runs(&text, relaxed),
+                utf8_runs_reference(&text, relaxed)
+            );
         }
     }
 
