@@ -252,11 +252,15 @@ pub(super) fn is_bad(text: &str) -> bool {
 /// set (mojibake glued inside a Latin word) occurs in `text`. Used on a
 /// segment together with its neighbours.
 pub(super) fn is_bad_inside_word(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
-    (0..chars.len()).any(|i| {
-        let g = |k: usize| chars.get(i + k).copied();
-        extra_rules(chars[i], g(1), g(2), g(3))
-    })
+    let mut it = text.chars();
+    let mut w = [it.next(), it.next(), it.next(), it.next()];
+    while let Some(a) = w[0] {
+        if extra_rules(a, w[1], w[2], w[3]) {
+            return true;
+        }
+        w = [w[1], w[2], w[3], it.next()];
+    }
+    false
 }
 
 fn window_at(text: &str, s: usize) -> bool {

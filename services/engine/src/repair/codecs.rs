@@ -257,6 +257,23 @@ const SLOPPY: u16 = {
     m
 };
 
+/// The clue bits and the length of the character of `text` at byte `i`
+/// (a character boundary).
+#[inline]
+pub(super) fn clues_at(text: &str, i: usize) -> Option<(u8, usize)> {
+    let b = text.as_bytes();
+    let x = *b.get(i)?;
+    if x < 0x80 {
+        return Some((if x == b' ' { CONT } else { 0 }, 1));
+    }
+    if x < 0xE0 {
+        let u = (usize::from(x & 0x1F) << 6) | usize::from(b.get(i + 1)? & 0x3F);
+        return Some((index().clues_flat.get(u).copied().unwrap_or(0), 2));
+    }
+    let c = text.get(i..)?.chars().next()?;
+    Some((clues(c), c.len_utf8()))
+}
+
 /// Bit set of codecs (by index) that can encode every character of `text`,
 /// restricted to `mask`.
 pub(super) fn encodable_mask(text: &str, mut mask: u16) -> u16 {

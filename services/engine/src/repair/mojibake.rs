@@ -593,15 +593,7 @@ fn reasons(codec: &str) -> (&'static str, &'static str, &'static str) {
 fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
     const LEAD: u8 = LEAD2 | LEAD3 | LEAD4;
     let b = text.as_bytes();
-    // Clue bits and length of the character at byte `i`.
-    let at = |i: usize| -> Option<(u8, usize)> {
-        let x = *b.get(i)?;
-        if x < 0x80 {
-            return Some((codecs::clues(char::from(x)), 1));
-        }
-        let c = text.get(i..)?.chars().next()?;
-        Some((codecs::clues(c), c.len_utf8()))
-    };
+    let at = |i: usize| codecs::clues_at(text, i);
     // End of `k` continuation characters from byte `i`, and the clue bits
     // of the last one.
     let conts = |mut i: usize, k: usize| -> Option<(usize, u8)> {
