@@ -137,10 +137,10 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
     }
     if mask & (1 << LATIN_1) != 0 {
         // Latin-1 text holding C1 controls: it was windows-1252.
-        let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
-        if !bytes
-            .iter()
-            .any(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
+        // Every character is below U+0100: its Latin-1 byte is its number.
+        if !text
+            .chars()
+            .any(|c| matches!(c as u32, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
         {
             let mut rw = super::passes::Rewriter::new(text);
             for (at, c) in text.char_indices() {
