@@ -349,7 +349,16 @@ fn push_noting(out: &mut Vec<u8>, b: u8, hints: &mut EncodeHints) {
 /// character does not fit.
 fn encode_append(text: &str, i: usize, out: &mut Vec<u8>, hints: &mut EncodeHints) -> Option<()> {
     let idx = index();
-    for c in text.chars() {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if let Some(end) = ascii_run_end(bytes, at) {
+            push_ascii(out, &bytes[at..end], hints);
+            at = end;
+            continue;
+        }
+        let c = text[at..].chars().next()?;
+        at += c.len_utf8();
         let b = if c.is_ascii() {
             c as u8
         } else {
@@ -382,10 +391,20 @@ pub(super) fn encode_first(text: &str, mut mask: u16, out: &mut Vec<u8>) -> (u16
     let idx = index();
     let mut hints = EncodeHints::default();
     let mut cur = mask.trailing_zeros() as usize;
-    for (at, c) in text.char_indices() {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
         if mask == 0 {
             break;
         }
+        if let Some(end) = ascii_run_end(bytes, at) {
+            push_ascii(out, &bytes[at..end], &mut hints);
+            at = end;
+            continue;
+        }
+        let Some(c) = text[at..].chars().next() else {
+            break;
+        };
         let entry = if c.is_ascii() {
             if c == '\u{1a}' {
                 mask &= !SLOPPY;
@@ -419,8 +438,37 @@ pub(super) fn encode_first(text: &str, mut mask: u16, out: &mut Vec<u8>) -> (u16
             None => c as u8,
         };
         push_noting(out, b, &mut hints);
+        at += c.len_utf8();
     }
     (mask, hints)
+}
+
+/// End of the run of ASCII other than 0x1A starting at `at` (such bytes
+/// stand for themselves in every codec), or `None` when there is none.
+#[inline]
+fn ascii_run_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let x = *bytes.get(at)?;
+    if x >= 0x80 || x == 0x1A {
+        return None;
+    }
+    Some(
+        bytes[at + 1..]
+            .iter()
+            .position(|&y| y >= 0x80 || y == 0x1A)
+            .map_or(bytes.len(), |p| at + 1 + p),
+    )
+}
+
+/// Appends a run of ASCII without 0x1A as [`push_noting`] would byte by
+/// byte: past its first three bytes, the bytes before a space or a `?`
+/// are ASCII, which notes nothing.
+#[inline]
+fn push_ascii(out: &mut Vec<u8>, run: &[u8], hints: &mut EncodeHints) {
+    let head = run.len().min(3);
+    for &b in &run[..head] {
+        push_noting(out, b, hints);
+    }
+    out.extend_from_slice(&run[head..]);
 }
 
 /// True when `bytes` are UTF-8, CESU-8 surrogate pairs and `C0 80`
@@ -671,6 +719,8 @@ mod tests {
             "\u{4e2d}",
             "\u{e9}\u{20ac}\u{424}",
             "\u{e9}\u{2116}",
+            "long plain run? then \u{c3}\u{a9} and \u{c3} ?x \u{1a}\u{1a} more words here",
+            "\u{c3}?? a\u{e2}\u{20ac} ?\u{1a} \u{fffd} end",
         ];
         for t in texts {
             let all = (1u16 << 10) - 1;
