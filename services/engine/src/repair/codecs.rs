@@ -105,7 +105,7 @@ pub(super) static CODECS: [Codec; 11] = [
     },
 ];
 
-/// Bit of [`Clues`]: the character stands for a lead byte of a 2-byte
+/// Bit of [`clues`]: the character stands for a lead byte of a 2-byte
 /// UTF-8 sequence (0xC2..=0xDF) in a Latin-like codec.
 pub(super) const LEAD2: u8 = 1;
 /// Lead byte of a 3-byte sequence (0xE0..=0xEF).
