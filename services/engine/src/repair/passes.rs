@@ -26,6 +26,16 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     let mut at = 0;
     let mut rest: &str = &text;
     while !rest.is_empty() {
+        // Lines of plain printable ASCII need no pass: copied in bulk.
+        let plain = plain_lines(rest.as_bytes());
+        if plain > 0 {
+            if let Some(out) = out.as_mut() {
+                out.push_str(&rest[..plain]);
+            }
+            at += plain;
+            rest = &rest[plain..];
+            continue;
+        }
         // `flags` describe the line without its break.
         let (flags, len) = Flags::scan_line(rest, true);
         let (line, tail) = rest.split_at(len);
@@ -103,6 +113,25 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     match out {
         Some(out) => (Cow::Owned(out), edits),
         None => (text, Vec::new()),
+    }
+}
+
+/// Length of the leading lines of `b` made only of printable ASCII and
+/// tabs, each ending in LF or at the end of `b` (no pass changes those).
+fn plain_lines(b: &[u8]) -> usize {
+    let mut plain = 0;
+    let mut i = 0;
+    loop {
+        i = skip_plain_ascii(b, i);
+        match b.get(i) {
+            None => return i,
+            Some(b'\n') => {
+                i += 1;
+                plain = i;
+            }
+            Some(&x) if x < 0x80 && !ASCII_SPECIAL[usize::from(x)] => i += 1,
+            Some(_) => return plain,
+        }
     }
 }
 
@@ -1052,6 +1081,23 @@ mod tests {
                 let slow = Flags::scan_line_with::<false>(t, stop);
                 assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{t:?}");
             }
+        }
+    }
+
+    #[test]
+    fn plain_lines_stop_before_any_line_a_pass_may_change() {
+        for (text, want) in [
+            ("", 0),
+            ("plain", 5),
+            ("plain\tline\nnext\n", 16),
+            ("one\ntwo & three\n", 4),
+            ("one\ncaf\u{e9}\n", 4),
+            ("a long enough plain line of text\nwhat?\n", 33),
+            ("crlf\r\n", 0),
+            ("x\n\u{0}\n", 2),
+            ("<b>\n", 0),
+        ] {
+            assert_eq!(plain_lines(text.as_bytes()), want, "{text:?}");
         }
     }
 
