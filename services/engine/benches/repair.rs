@@ -7,6 +7,13 @@
 //! `textstance-corpus` (deterministic).
 //!
 //! Run: `cargo bench -p textstance-engine --bench repair`.
+//!
+//! Measured 28 Nov on the shared 2-core machine (normalize `default` /
+//! `ftfy`, copy baseline of the same run in brackets): pure ASCII 4.64 /
+//! 4.64 GB/s (copy 44 GB/s; 3.16 / 3.25 GB/s before the speed work), clean
+//! English+Russian 1.51 / 1.09 GB/s (copy 58 GB/s; before 1.12 / 0.96),
+//! 15% damaged 507 / 521 MB/s (copy 53 GB/s; before 391 / 389). Details in
+//! `src/repair/README.md`.
 
 // `criterion_group!` generates an undocumented function.
 #![allow(missing_docs)]
