@@ -27,7 +27,7 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     let mut rest: &str = &text;
     while !rest.is_empty() {
         // Lines of plain printable ASCII need no pass: copied in bulk.
-        let plain = plain_lines(rest.as_bytes());
+        let (plain, looked) = plain_lines(rest.as_bytes());
         if plain > 0 {
             if let Some(out) = out.as_mut() {
                 out.push_str(&rest[..plain]);
@@ -37,7 +37,8 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
             continue;
         }
         // `flags` describe the line without its break.
-        let (flags, len) = Flags::scan_line(rest, true);
+        // The first `looked` bytes are plain ASCII, which sets no flag.
+        let (flags, len) = Flags::scan_line_with::<true>(rest, true, looked);
         let (line, tail) = rest.split_at(len);
         rest = tail;
         let body_len = line.len() - break_len(line);
@@ -117,20 +118,22 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
 }
 
 /// Length of the leading lines of `b` made only of printable ASCII and
-/// tabs, each ending in LF or at the end of `b` (no pass changes those).
-fn plain_lines(b: &[u8]) -> usize {
+/// tabs, each ending in LF or at the end of `b` (no pass changes those);
+/// when that is 0, also how many bytes of the first line are such ASCII.
+fn plain_lines(b: &[u8]) -> (usize, usize) {
     let mut plain = 0;
     let mut i = 0;
     loop {
         i = skip_plain_ascii(b, i);
         match b.get(i) {
-            None => return i,
+            None => return (i, 0),
             Some(b'\n') => {
                 i += 1;
                 plain = i;
             }
             Some(&x) if x < 0x80 && !ASCII_SPECIAL[usize::from(x)] => i += 1,
-            Some(_) => return plain,
+            Some(_) if plain == 0 => return (0, i),
+            Some(_) => return (plain, 0),
         }
     }
 }
@@ -290,7 +293,7 @@ impl Flags {
     }
 
     fn scan_line(text: &str, stop_at_break: bool) -> (Flags, usize) {
-        Flags::scan_line_with::<true>(text, stop_at_break)
+        Flags::scan_line_with::<true>(text, stop_at_break, 0)
     }
 
     /// Scans `text`, up to and including the first line break when
@@ -300,12 +303,19 @@ impl Flags {
     ///
     /// `FAST` takes table-driven shortcuts for two-byte characters; without
     /// it every character takes the general path (tests compare the two).
-    fn scan_line_with<const FAST: bool>(text: &str, stop_at_break: bool) -> (Flags, usize) {
+    ///
+    /// Scanning starts at byte `from`, which the caller has seen to be
+    /// preceded only by plain printable ASCII and tabs (they set no flag).
+    fn scan_line_with<const FAST: bool>(
+        text: &str,
+        stop_at_break: bool,
+        from: usize,
+    ) -> (Flags, usize) {
         let mut f = Flags::default();
         let mut bits = 0u16;
         let b = text.as_bytes();
         let n = b.len();
-        let mut i = 0;
+        let mut i = from.min(n);
         let mut run = 0;
         while i < n {
             let x = b[i];
@@ -1077,8 +1087,8 @@ mod tests {
         texts.push("Привет, мир! ПРИВЕТ Ёлка ёж\u{2028}x".to_owned());
         for t in &texts {
             for stop in [false, true] {
-                let fast = Flags::scan_line_with::<true>(t, stop);
-                let slow = Flags::scan_line_with::<false>(t, stop);
+                let fast = Flags::scan_line_with::<true>(t, stop, 0);
+                let slow = Flags::scan_line_with::<false>(t, stop, 0);
                 assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{t:?}");
             }
         }
@@ -1096,8 +1106,17 @@ mod tests {
             ("crlf\r\n", 0),
             ("x\n\u{0}\n", 2),
             ("<b>\n", 0),
+            ("plain words, then what? and a curly \u{2019}\n", 0),
+            ("many plain words before a tab\tand a \u{0} nul\r\n", 0),
         ] {
-            assert_eq!(plain_lines(text.as_bytes()), want, "{text:?}");
+            let (plain, looked) = plain_lines(text.as_bytes());
+            assert_eq!(plain, want, "{text:?}");
+            if plain == 0 {
+                // A scan from where plain_lines stopped sees the same line.
+                let whole = Flags::scan_line(text, true);
+                let rest = Flags::scan_line_with::<true>(text, true, looked);
+                assert_eq!(format!("{whole:?}"), format!("{rest:?}"), "{text:?}");
+            }
         }
     }
 
