@@ -93,6 +93,11 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
             }
         }
         if !line_edits.is_empty() {
+            if out.is_none() && at == 0 && rest.is_empty() {
+                // The text is this one line: its repair is the result, with
+                // edits already indexing the text.
+                return (Cow::Owned(fixed.into_owned()), line_edits);
+            }
             let out = out.get_or_insert_with(|| {
                 let mut s = String::with_capacity(text.len() + text.len() / 8 + 16);
                 s.push_str(&text[..at]);
