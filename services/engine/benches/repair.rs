@@ -8,12 +8,12 @@
 //!
 //! Run: `cargo bench -p textstance-engine --bench repair`.
 //!
-//! Measured 28 Nov on the shared 2-core machine (normalize `default` /
-//! `ftfy`, copy baseline of the same run in brackets): pure ASCII 4.64 /
-//! 4.64 GB/s (copy 44 GB/s; 3.16 / 3.25 GB/s before the speed work), clean
-//! English+Russian 1.51 / 1.09 GB/s (copy 58 GB/s; before 1.12 / 0.96),
-//! 15% damaged 507 / 521 MB/s (copy 53 GB/s; before 391 / 389). Details in
-//! `src/repair/README.md`.
+//! Measured 28 Nov on the shared 2-core machine, two runs (normalize
+//! `default` / `ftfy`; before the speed work in brackets, run back to back):
+//! pure ASCII 4.4–4.6 / 4.6–5.2 GB/s (3.0–3.2 / 2.6–3.3), clean
+//! English+Russian 1.48–1.51 / 1.09–1.20 GB/s (1.12 / 0.86–0.96), 15%
+//! damaged 507–517 / 521–540 MB/s (318–391 / 389–395); the copy baseline
+//! ran at 44–62 GB/s. Details in `src/repair/README.md`.
 
 // `criterion_group!` generates an undocumented function.
 #![allow(missing_docs)]
