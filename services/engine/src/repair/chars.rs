@@ -43,14 +43,41 @@ pub(super) const LOWER_COMMON: u16 = 1 << 12;
 /// Box-drawing and block characters.
 pub(super) const BOX: u16 = 1 << 13;
 
+/// Not a class: set in [`TWO_BYTE`] for characters [`is_trigger`] accepts.
+const TRIGGER: u16 = 1 << 15;
+
+/// Class bits (and [`TRIGGER`]) of U+0000..U+07FF.
+static TWO_BYTE: [u16; 0x800] = {
+    let mut t = [0u16; 0x800];
+    let mut u = 0x80;
+    while u < 0x800 {
+        let c = class_of(u as u32);
+        t[u] = if trigger_of(u as u32, c) {
+            c | TRIGGER
+        } else {
+            c
+        };
+        u += 1;
+    }
+    t
+};
+
 /// The class bits of `c` (0 for ASCII and for characters that never occur
 /// in mojibake).
+#[inline]
 pub(super) fn class(c: char) -> u16 {
     let u = c as u32;
+    if u < 0x800 {
+        return TWO_BYTE[u as usize] & !TRIGGER;
+    }
+    class_of(u)
+}
+
+const fn class_of(u: u32) -> u16 {
     if u < 0x80 {
         return 0;
     }
-    if (0x0410..=0x044F).contains(&u) {
+    if u >= 0x0410 && u <= 0x044F {
         return if u < 0x0430 {
             UPPER_COMMON
         } else {
@@ -150,16 +177,25 @@ fn in_set(c: char, set: &str) -> bool {
 /// involves at least one of them within its first four characters. Plain
 /// Cyrillic and Greek letters and common punctuation are not triggers, so
 /// clean Russian text is scanned at memory speed.
+#[inline]
 fn is_trigger(c: char) -> bool {
     let u = c as u32;
-    if u < 0x80 || (0x0410..=0x044F).contains(&u) {
+    if u < 0x800 {
+        return TWO_BYTE[u as usize] & TRIGGER != 0;
+    }
+    trigger_of(u, class_of(u))
+}
+
+/// [`is_trigger`] for code point `u` of class `class`.
+const fn trigger_of(u: u32, class: u16) -> bool {
+    if u < 0x80 || (u >= 0x0410 && u <= 0x044F) {
         return false;
     }
     // Cyrillic letters outside Russian's alphabet stand for continuation
     // bytes in windows-1251 mojibake (`Ђ`, `Ї`, `ѓ`); `ё`/`Ё` are Russian.
     let rare_cyrillic =
         matches!(u, 0x0400 | 0x0402..=0x040F | 0x0450 | 0x0452..=0x045F | 0x0490 | 0x0491);
-    rare_cyrillic || class(c) & !(COMMON | UPPER_COMMON | LOWER_COMMON) != 0
+    rare_cyrillic || class & !(COMMON | UPPER_COMMON | LOWER_COMMON) != 0
 }
 
 /// True when `text` holds a juxtaposition of characters that is far more
@@ -171,9 +207,20 @@ pub(super) fn is_bad(text: &str) -> bool {
     let mut evaluated: Option<usize> = None;
     let mut i = 0;
     while i < b.len() {
-        if b[i] < 0x80 {
+        let x = b[i];
+        if x < 0x80 {
             i = super::passes::skip_ascii(b, i + 1);
             continue;
+        }
+        if x < 0xE0 {
+            // Two-byte characters that are no trigger (Russian letters,
+            // most accented letters) are passed over without decoding.
+            let u =
+                (usize::from(x & 0x1F) << 6) | usize::from(b.get(i + 1).map_or(0, |y| y & 0x3F));
+            if TWO_BYTE[u] & TRIGGER == 0 {
+                i += 2;
+                continue;
+            }
         }
         let Some(c) = text[i..].chars().next() else {
             break;
@@ -205,24 +252,41 @@ pub(super) fn is_bad(text: &str) -> bool {
 /// set (mojibake glued inside a Latin word) occurs in `text`. Used on a
 /// segment together with its neighbours.
 pub(super) fn is_bad_inside_word(text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
-    (0..chars.len()).any(|i| {
-        let g = |k: usize| chars.get(i + k).copied();
-        extra_rules(chars[i], g(1), g(2), g(3))
-    })
+    let mut it = text.chars();
+    let mut w = [it.next(), it.next(), it.next(), it.next()];
+    while let Some(a) = w[0] {
+        if extra_rules(a, w[1], w[2], w[3]) {
+            return true;
+        }
+        w = [w[1], w[2], w[3], it.next()];
+    }
+    false
 }
 
 fn window_at(text: &str, s: usize) -> bool {
-    let prev = text[..s].chars().next_back();
     let mut it = text[s..].chars();
-    let mut w: [Option<char>; 7] = [None; 7];
-    for slot in w.iter_mut() {
-        *slot = it.next();
-    }
-    let Some(a) = w[0] else {
+    let Some(a) = it.next() else {
         return false;
     };
-    window_is_bad(prev, a, class(a), &w[1..], s == 0)
+    let b = it.next();
+    let ca = class(a);
+    // The first test of `window_is_bad`, on two characters only: most
+    // windows end here.
+    if b.map_or(0, class) == 0
+        && ca & C1 == 0
+        && !matches!(a, 'Œ' | 'œ' | 'Ã' | 'Â')
+        && !b.is_some_and(is_py_space)
+    {
+        return false;
+    }
+    let mut w: [Option<char>; 7] = [None; 7];
+    w[0] = Some(a);
+    w[1] = b;
+    for slot in w[2..].iter_mut() {
+        *slot = it.next();
+    }
+    let prev = text[..s].chars().next_back();
+    window_is_bad(prev, a, ca, &w[1..], s == 0)
 }
 
 fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], first: bool) -> bool {

@@ -105,7 +105,7 @@ pub(super) static CODECS: [Codec; 11] = [
     },
 ];
 
-/// Bit of [`Clues`]: the character stands for a lead byte of a 2-byte
+/// Bit of [`clues`]: the character stands for a lead byte of a 2-byte
 /// UTF-8 sequence (0xC2..=0xDF) in a Latin-like codec.
 pub(super) const LEAD2: u8 = 1;
 /// Lead byte of a 3-byte sequence (0xE0..=0xEF).
@@ -131,6 +131,7 @@ struct Index {
 }
 
 impl Index {
+    #[inline]
     fn enc(&self, c: char) -> Option<&(u16, [u8; 11])> {
         let u = c as usize;
         if u < FLAT {
@@ -141,6 +142,7 @@ impl Index {
     }
 }
 
+#[inline]
 fn index() -> &'static Index {
     static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
@@ -227,6 +229,7 @@ fn index() -> &'static Index {
 }
 
 /// The clue bits of `c`.
+#[inline]
 pub(super) fn clues(c: char) -> u8 {
     if c == ' ' {
         return CONT;
@@ -241,6 +244,36 @@ pub(super) fn clues(c: char) -> u8 {
     }
 }
 
+/// The sloppy codecs, by bit.
+const SLOPPY: u16 = {
+    let mut m = 0;
+    let mut i = 0;
+    while i < CODECS.len() {
+        if CODECS[i].sloppy {
+            m |= 1 << i;
+        }
+        i += 1;
+    }
+    m
+};
+
+/// The clue bits and the length of the character of `text` at byte `i`
+/// (a character boundary).
+#[inline]
+pub(super) fn clues_at(text: &str, i: usize) -> Option<(u8, usize)> {
+    let b = text.as_bytes();
+    let x = *b.get(i)?;
+    if x < 0x80 {
+        return Some((if x == b' ' { CONT } else { 0 }, 1));
+    }
+    if x < 0xE0 {
+        let u = (usize::from(x & 0x1F) << 6) | usize::from(b.get(i + 1)? & 0x3F);
+        return Some((index().clues_flat.get(u).copied().unwrap_or(0), 2));
+    }
+    let c = text.get(i..)?.chars().next()?;
+    Some((clues(c), c.len_utf8()))
+}
+
 /// Bit set of codecs (by index) that can encode every character of `text`,
 /// restricted to `mask`.
 pub(super) fn encodable_mask(text: &str, mut mask: u16) -> u16 {
@@ -251,11 +284,7 @@ pub(super) fn encodable_mask(text: &str, mut mask: u16) -> u16 {
         }
         if c.is_ascii() {
             if c == '\u{1a}' {
-                for (i, codec) in CODECS.iter().enumerate() {
-                    if codec.sloppy {
-                        mask &= !(1 << i);
-                    }
-                }
+                mask &= !SLOPPY;
             }
             continue;
         }
@@ -273,6 +302,191 @@ pub(super) fn encode_char(c: char, i: usize) -> Option<u8> {
     (e.0 & (1 << i) != 0).then_some(e.1[i])
 }
 
+/// What [`encode_into`] saw on the way, so callers can skip checks that
+/// cannot match.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct EncodeHints {
+    /// A space right after bytes that could begin a UTF-8 sequence whose
+    /// 0xA0 became that space (the only places where `altered_at` in
+    /// `mojibake` can match).
+    pub(super) maybe_altered: bool,
+    /// A 0x1A byte, or a `?` up to three bytes after a byte of 0xC2 or more.
+    pub(super) maybe_lost: bool,
+}
+
+/// True when a space after `before` could stand for a byte 0xA0 of a UTF-8
+/// sequence: every such pattern has a byte of 0x80 or more right before
+/// the space and starts at a lead byte one to three bytes back.
+fn may_precede_lost_a0(before: &[u8]) -> bool {
+    let n = before.len();
+    let back = |k: usize| n.checked_sub(k).map(|j| before[j]);
+    let Some(p1) = back(1).filter(|&p| p >= 0x80) else {
+        return false;
+    };
+    matches!(
+        p1,
+        0xC2 | 0xC3 | 0xC5 | 0xCE | 0xD0 | 0xD9 | 0xE2 | 0xE3 | 0xF0
+    ) || matches!(back(2), Some(0xE0..=0xE3 | 0xF0))
+        || back(3) == Some(0xF0)
+}
+
+/// Appends byte `b` to `out`, noting what [`EncodeHints`] asks for.
+#[inline]
+fn push_noting(out: &mut Vec<u8>, b: u8, hints: &mut EncodeHints) {
+    match b {
+        b' ' => hints.maybe_altered |= may_precede_lost_a0(out),
+        b'?' => {
+            let from = out.len().saturating_sub(3);
+            hints.maybe_lost |= out[from..].iter().any(|&p| p >= 0xC2);
+        }
+        0x1A => hints.maybe_lost = true,
+        _ => {}
+    }
+    out.push(b);
+}
+
+/// Appends `text` encoded with codec `i` to `out`; `None` when a
+/// character does not fit.
+fn encode_append(text: &str, i: usize, out: &mut Vec<u8>, hints: &mut EncodeHints) -> Option<()> {
+    let idx = index();
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if let Some(end) = ascii_run_end(bytes, at) {
+            push_ascii(out, &bytes[at..end], hints);
+            at = end;
+            continue;
+        }
+        let c = text[at..].chars().next()?;
+        at += c.len_utf8();
+        let b = if c.is_ascii() {
+            c as u8
+        } else {
+            match idx.enc(c) {
+                Some(e) if e.0 & (1 << i) != 0 => e.1[i],
+                _ => return None,
+            }
+        };
+        push_noting(out, b, hints);
+    }
+    Some(())
+}
+
+/// Encodes `text` with codec `i` into `out` (cleared first); `None` when a
+/// character does not fit.
+pub(super) fn encode_into(text: &str, i: usize, out: &mut Vec<u8>) -> Option<EncodeHints> {
+    out.clear();
+    out.reserve(text.len());
+    let mut hints = EncodeHints::default();
+    encode_append(text, i, out, &mut hints)?;
+    Some(hints)
+}
+
+/// In one pass: the codecs of `mask` that can encode every character of
+/// `text` (as [`encodable_mask`]), and `text` encoded into `out` with the
+/// first of them (lowest index) when there is one.
+pub(super) fn encode_first(text: &str, mut mask: u16, out: &mut Vec<u8>) -> (u16, EncodeHints) {
+    out.clear();
+    out.reserve(text.len());
+    let idx = index();
+    let mut hints = EncodeHints::default();
+    let mut cur = mask.trailing_zeros() as usize;
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if mask == 0 {
+            break;
+        }
+        if let Some(end) = ascii_run_end(bytes, at) {
+            push_ascii(out, &bytes[at..end], &mut hints);
+            at = end;
+            continue;
+        }
+        let Some(c) = text[at..].chars().next() else {
+            break;
+        };
+        let entry = if c.is_ascii() {
+            if c == '\u{1a}' {
+                mask &= !SLOPPY;
+            }
+            None
+        } else {
+            let e = idx.enc(c);
+            mask &= e.map_or(0, |e| e.0);
+            e
+        };
+        if mask == 0 {
+            break;
+        }
+        if mask & (1 << cur) == 0 {
+            // The codec being written cannot encode `c`: start over with
+            // the next one for the text so far.
+            cur = mask.trailing_zeros() as usize;
+            out.clear();
+            hints = EncodeHints::default();
+            if encode_append(&text[..at], cur, out, &mut hints).is_none() {
+                // Cannot happen (every codec left in `mask` encoded the text
+                // so far); answer the slow way all the same.
+                let mask = encodable_mask(text, mask);
+                let first = mask.trailing_zeros() as usize;
+                let hints = encode_into(text, first, out).unwrap_or_default();
+                return (mask, hints);
+            }
+        }
+        let b = match entry {
+            Some(e) => e.1[cur],
+            None => c as u8,
+        };
+        push_noting(out, b, &mut hints);
+        at += c.len_utf8();
+    }
+    (mask, hints)
+}
+
+/// End of the run of ASCII other than 0x1A starting at `at` (such bytes
+/// stand for themselves in every codec), or `None` when there is none.
+#[inline]
+fn ascii_run_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let x = *bytes.get(at)?;
+    if x >= 0x80 || x == 0x1A {
+        return None;
+    }
+    Some(
+        bytes[at + 1..]
+            .iter()
+            .position(|&y| y >= 0x80 || y == 0x1A)
+            .map_or(bytes.len(), |p| at + 1 + p),
+    )
+}
+
+/// Appends a run of ASCII without 0x1A as [`push_noting`] would byte by
+/// byte: past its first three bytes, the bytes before a space or a `?`
+/// are ASCII, which notes nothing.
+#[inline]
+fn push_ascii(out: &mut Vec<u8>, run: &[u8], hints: &mut EncodeHints) {
+    let head = run.len().min(3);
+    for &b in &run[..head] {
+        push_noting(out, b, hints);
+    }
+    out.extend_from_slice(&run[head..]);
+}
+
+/// True when `bytes` are UTF-8, CESU-8 surrogate pairs and `C0 80`
+/// included.
+pub(super) fn is_utf8_variant(bytes: &[u8]) -> bool {
+    if std::str::from_utf8(bytes).is_ok() {
+        return true;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        match decode_variant_at(bytes, i) {
+            Some((_, n)) => i += n,
+            None => return false,
+        }
+    }
+    true
+}
+
 /// Bytes with, per byte, the input span it came from.
 #[derive(Debug, Default, Clone)]
 pub(super) struct Tracked {
@@ -282,22 +496,20 @@ pub(super) struct Tracked {
 }
 
 impl Tracked {
-    /// Encodes `text` with codec `i`, or `None` when a character does not fit.
-    pub(super) fn encode(text: &str, i: usize) -> Option<Tracked> {
-        let mut t = Tracked {
-            bytes: Vec::with_capacity(text.len()),
-            src: Vec::with_capacity(text.len()),
-        };
-        for (at, c) in text.char_indices() {
-            let b = encode_char(c, i)?;
-            t.bytes.push(b);
-            t.src.push((at as u32, (at + c.len_utf8()) as u32));
-        }
-        Some(t)
+    /// Tracks `bytes`, the encoding of `text` by a single-byte codec (one
+    /// byte per character), taking them over.
+    pub(super) fn from_encoded(text: &str, bytes: Vec<u8>) -> Tracked {
+        let mut src = Vec::with_capacity(bytes.len());
+        src.extend(
+            text.char_indices()
+                .map(|(at, c)| (at as u32, (at + c.len_utf8()) as u32)),
+        );
+        Tracked { bytes, src }
     }
 }
 
 /// One decoded character and the byte range it came from.
+#[cfg(test)]
 #[derive(Debug, Clone, Copy)]
 pub(super) struct DecodedChar {
     pub(super) c: char,
@@ -305,8 +517,66 @@ pub(super) struct DecodedChar {
     pub(super) end: usize,
 }
 
+/// Decodes the character at `i` as UTF-8, also accepting CESU-8 surrogate
+/// pairs and `C0 80` (as text that went through Java or MySQL has);
+/// returns it and its length in bytes, or `None` when the sequence is
+/// invalid.
+#[inline]
+pub(super) fn decode_variant_at(bytes: &[u8], i: usize) -> Option<(char, usize)> {
+    let x = *bytes.get(i)?;
+    let len = match x {
+        0x00..=0x7F => return Some((char::from(x), 1)),
+        0xC0 => return (bytes.get(i + 1) == Some(&0x80)).then_some(('\0', 2)),
+        0xED => {
+            if let Some(s) = bytes.get(i..i + 6)
+                && (0xA0..=0xAF).contains(&s[1])
+                && (0x80..=0xBF).contains(&s[2])
+                && s[3] == 0xED
+                && (0xB0..=0xBF).contains(&s[4])
+                && (0x80..=0xBF).contains(&s[5])
+            {
+                let hi = 0xD000 | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
+                let lo = 0xD000 | (u32::from(s[4] & 0x3F) << 6) | u32::from(s[5] & 0x3F);
+                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                return Some((char::from_u32(cp)?, 6));
+            }
+            3
+        }
+        0xC2..=0xDF => {
+            let y = *bytes.get(i + 1)?;
+            if y & 0xC0 != 0x80 {
+                return None;
+            }
+            let u = (u32::from(x & 0x1F) << 6) | u32::from(y & 0x3F);
+            return Some((char::from_u32(u)?, 2));
+        }
+        0xE0..=0xEF => {
+            let (y, z) = (*bytes.get(i + 1)?, *bytes.get(i + 2)?);
+            let y_ok = match x {
+                0xE0 => (0xA0..=0xBF).contains(&y),
+                _ => y & 0xC0 == 0x80,
+            };
+            if !y_ok || z & 0xC0 != 0x80 {
+                return None;
+            }
+            let u = (u32::from(x & 0x0F) << 12) | (u32::from(y & 0x3F) << 6) | u32::from(z & 0x3F);
+            // `char::from_u32` refuses the surrogates ED A0..BF would make.
+            return Some((char::from_u32(u)?, 3));
+        }
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(bytes.get(i..i + len)?)
+        .ok()?
+        .chars()
+        .next()?;
+    Some((c, len))
+}
+
 /// Decodes UTF-8, also accepting CESU-8 surrogate pairs and `C0 80`.
-/// Returns `None` at the first invalid sequence.
+/// Returns `None` at the first invalid sequence. The reference that
+/// [`decode_variant_at`] is tested against.
+#[cfg(test)]
 pub(super) fn decode_utf8_variants(bytes: &[u8]) -> Option<Vec<DecodedChar>> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -383,6 +653,89 @@ mod tests {
                 let c = codec.decode(b);
                 let back = encode_char(c, i).expect("decoded chars encode");
                 assert_eq!(codec.decode(back), c, "{} {b:#x}", codec.name);
+            }
+        }
+    }
+
+    #[test]
+    fn one_character_decoding_agrees_with_the_whole() {
+        let cases: [&[u8]; 22] = [
+            b"\xe0\xa0\x80",
+            b"\xe0\x9f\xbf",
+            b"\xed\x9f\xbf\xed\xa0\x80",
+            b"\xed\xa0\x80",
+            b"\xef\xbf\xbf\xee\x80\x80",
+            b"\xf0\x90\x80\x80\xf0\x8f\xbf\xbf",
+            b"\xc2\x80\xdf\xbf",
+            b"\xc2\xc0",
+            b"\xe2\x82\x20",
+            b"\xe1\x80",
+            b"plain",
+            "caf\u{e9} \u{2019} \u{1f600}".as_bytes(),
+            b"a\xed\xa0\xbd\xed\xb8\x8dz",
+            b"\xed\xa0\xbd",
+            b"\xed\x9f\xbf",
+            b"x\xc0\x80y",
+            b"\xc0\x81",
+            b"\xff",
+            b"\xc3",
+            b"\xe2\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xe0\x80\x80",
+        ];
+        for bytes in cases {
+            let whole = decode_utf8_variants(bytes)
+                .map(|v| v.iter().map(|d| (d.c, d.end - d.start)).collect::<Vec<_>>());
+            let mut one = Some(Vec::new());
+            let mut i = 0;
+            while i < bytes.len() {
+                match decode_variant_at(bytes, i) {
+                    Some((c, n)) => {
+                        if let Some(v) = one.as_mut() {
+                            v.push((c, n));
+                        }
+                        i += n;
+                    }
+                    None => {
+                        one = None;
+                        break;
+                    }
+                }
+            }
+            assert_eq!(whole, one, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn encoding_with_the_first_codec_agrees_with_mask_then_encode() {
+        let texts = [
+            "plain ascii",
+            "caf\u{e9} \u{e2}\u{20ac}\u{2122}s",
+            "\u{d0}\u{bf}\u{d1}\u{80}\u{20ac} ?",
+            "\u{2500}\u{2502} \u{439}",
+            "\u{3b1}\u{3b2} \u{20ac}",
+            "x\u{1a}\u{e9}",
+            "\u{fffd}\u{c3} \u{e9}?",
+            "\u{4e2d}",
+            "\u{e9}\u{20ac}\u{424}",
+            "\u{e9}\u{2116}",
+            "long plain run? then \u{c3}\u{a9} and \u{c3} ?x \u{1a}\u{1a} more words here",
+            "\u{c3}?? a\u{e2}\u{20ac} ?\u{1a} \u{fffd} end",
+        ];
+        for t in texts {
+            let all = (1u16 << 10) - 1;
+            let mut out = Vec::new();
+            let (mask, hints) = encode_first(t, all, &mut out);
+            assert_eq!(mask, encodable_mask(t, all), "{t:?}");
+            if mask != 0 {
+                let mut want = Vec::new();
+                let want_hints = encode_into(t, mask.trailing_zeros() as usize, &mut want);
+                assert_eq!(out, want, "{t:?}");
+                assert_eq!(
+                    format!("{:?}", Some(hints)),
+                    format!("{want_hints:?}"),
+                    "{t:?}"
+                );
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Normalize: decode the input and repair it, reporting every change.
 //!
-//! [`normalize`] runs [`decode`] and then a chain of text passes chosen by
+//! [`normalize`] runs [`decode()`] and then a chain of text passes chosen by
 //! [`NormalizeOptions`] (start from [`NormalizeOptions::for_profile`]). Each
 //! pass reports [`Edit`]s against its own input; the chain [`compose`]s them
 //! so the result's edits index the caller's input (bytes of raw input, even

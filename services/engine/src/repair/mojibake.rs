@@ -44,10 +44,24 @@ const MAC_ROMAN: usize = 8;
 
 /// Repairs mojibake until the text stops changing (at most 8 layers).
 pub(super) fn fix_encoding(text: &str, cfg: Config) -> PassOutput {
+    fix_layers(text, cfg, false)
+}
+
+/// [`fix_encoding`] for text already known to be non-ASCII and bad.
+pub(super) fn fix_encoding_bad(text: &str, cfg: Config) -> PassOutput {
+    fix_layers(text, cfg, true)
+}
+
+fn fix_layers(text: &str, cfg: Config, known_bad: bool) -> PassOutput {
     let mut cur: Cow<'_, str> = Cow::Borrowed(text);
     let mut edits: Vec<Edit> = Vec::new();
-    for _ in 0..8 {
-        match one_step(&cur, cfg) {
+    for layer in 0..8 {
+        let step = if layer == 0 && known_bad {
+            one_step_ungated(&cur, cfg)
+        } else {
+            one_step(&cur, cfg)
+        };
+        match step {
             Some((next, e)) if !e.is_empty() => {
                 edits = if edits.is_empty() {
                     e
@@ -74,14 +88,36 @@ pub(super) fn one_step(text: &str, cfg: Config) -> PassOutput {
 }
 
 fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
-    let mask = codecs::encodable_mask(text, (1 << FTFY_CODECS) - 1);
+    let mut bytes = Vec::new();
+    let (mask, first_hints) = codecs::encode_first(text, (1 << FTFY_CODECS) - 1, &mut bytes);
+    let first = mask.trailing_zeros() as usize;
     for (i, codec) in CODECS.iter().enumerate().take(FTFY_CODECS) {
         if mask & (1 << i) == 0 {
             continue;
         }
-        let Some(mut t) = Tracked::encode(text, i) else {
-            continue;
+        // Cheap rejection first: bytes that neither a lost 0xA0 nor a lost
+        // byte could have altered must already be UTF-8.
+        let hints = if i == first {
+            first_hints
+        } else {
+            let Some(hints) = codecs::encode_into(text, i, &mut bytes) else {
+                continue;
+            };
+            hints
         };
+        let may_alter = (i != MAC_ROMAN && hints.maybe_altered && has_altered_utf8(&bytes))
+            || (codec.sloppy && hints.maybe_lost);
+        if !may_alter {
+            // The bytes stand as they are: one byte per character of `text`.
+            if !codecs::is_utf8_variant(&bytes) {
+                continue;
+            }
+            if let Some(out) = transcode(text, &bytes, None, codec.name, false, &[]) {
+                return Some(out);
+            }
+            continue;
+        }
+        let mut t = Tracked::from_encoded(text, std::mem::take(&mut bytes));
         let mut a0 = false;
         if i != MAC_ROMAN && has_altered_utf8(&t.bytes) {
             let before = t.bytes.len();
@@ -92,7 +128,7 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
         if codec.sloppy {
             lossy = replace_lossy(&mut t, cfg.infer_lost_bytes);
         }
-        if let Some(out) = transcode(text, &t, codec.name, a0, &lossy) {
+        if let Some(out) = transcode(text, &t.bytes, Some(&t.src), codec.name, a0, &lossy) {
             return Some(out);
         }
     }
@@ -101,10 +137,10 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
     }
     if mask & (1 << LATIN_1) != 0 {
         // Latin-1 text holding C1 controls: it was windows-1252.
-        let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
-        if !bytes
-            .iter()
-            .any(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
+        // Every character is below U+0100: its Latin-1 byte is its number.
+        if !text
+            .chars()
+            .any(|c| matches!(c as u32, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D))
         {
             let mut rw = super::passes::Rewriter::new(text);
             for (at, c) in text.char_indices() {
@@ -333,15 +369,19 @@ fn lossy_at(b: &[u8], i: usize) -> Option<usize> {
     None
 }
 
+/// True when `b` has a 0x1A, or a `?` up to three bytes after a lead byte:
+/// the only places [`lossy_at`] can match.
+fn may_have_lost_bytes(b: &[u8]) -> bool {
+    b.iter().enumerate().any(|(i, &x)| {
+        x == 0x1A || (x == b'?' && i > 0 && b[i.saturating_sub(3)..i].iter().any(|&p| p >= 0xC2))
+    })
+}
+
 /// Replaces UTF-8 sequences with a lost byte by U+FFFD (or, with `infer`,
 /// by the one character that fits). Returns the byte ranges (in the new
 /// bytes) that were produced this way.
 fn replace_lossy(t: &mut Tracked, infer: bool) -> Vec<(usize, usize)> {
-    let maybe = t.bytes.iter().enumerate().any(|(i, &b)| {
-        b == 0x1A
-            || (b == b'?' && i > 0 && t.bytes[i.saturating_sub(3)..i].iter().any(|&p| p >= 0xC2))
-    });
-    if !maybe {
+    if !may_have_lost_bytes(&t.bytes) {
         return Vec::new();
     }
     let mut out = Tracked::default();
@@ -414,35 +454,75 @@ fn infer_lost(seq: &[u8], bytes: &[u8], at: usize) -> Option<&'static [u8]> {
     (best_hits == 2 && !tie).then_some(best).flatten()
 }
 
-/// Decodes tracked bytes as UTF-8 and reports per-character edits against
-/// `text`; `None` when the bytes are not UTF-8.
+/// Decodes `bytes` as UTF-8 and reports per-character edits against
+/// `text`; `None` when the bytes are not UTF-8. `src` gives, per byte, the
+/// span of `text` it came from; `None` means byte k came from character k.
 fn transcode(
     text: &str,
-    t: &Tracked,
+    bytes: &[u8],
+    src: Option<&[(u32, u32)]>,
     codec: &str,
     a0: bool,
     lossy: &[(usize, usize)],
 ) -> PassOutput {
-    let chars = codecs::decode_utf8_variants(&t.bytes)?;
     let reasons = reasons(codec);
     let reason: Cow<'static, str> = Cow::Borrowed(if a0 { reasons.1 } else { reasons.0 });
     let lost_reason: Cow<'static, str> = Cow::Borrowed(reasons.2);
     let mut out = String::with_capacity(text.len());
     let mut edits: Vec<Edit> = Vec::new();
     let mut copied = 0usize; // input offset consumed so far
-    for dc in &chars {
-        if dc.end == dc.start + 1 && dc.c.is_ascii() && dc.c != '\u{1a}' {
-            // ASCII maps to itself in every codec.
-            out.push(dc.c);
-            copied = t.src[dc.start].1 as usize;
+    // Without `src`: the offset in `text` of character `k`.
+    let mut tpos = 0usize;
+    let tb = text.as_bytes();
+    let advance = |chars: usize, tpos: &mut usize| {
+        for _ in 0..chars {
+            *tpos += match tb.get(*tpos).copied().unwrap_or(0) {
+                0x00..=0x7F => 1,
+                0x80..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+        }
+    };
+    let mut k = 0;
+    while k < bytes.len() {
+        let x = bytes[k];
+        if x < 0x80 && x != 0x1A {
+            // ASCII maps to itself in every codec, and a run of it comes
+            // from a run of the same characters in `text`.
+            let m = bytes[k..]
+                .iter()
+                .position(|&b| b >= 0x80 || b == 0x1A)
+                .map_or(bytes.len(), |p| k + p);
+            let run = std::str::from_utf8(&bytes[k..m]).ok()?;
+            out.push_str(run);
+            copied = match src {
+                Some(src) => src[m - 1].1 as usize,
+                None => {
+                    tpos += m - k;
+                    tpos
+                }
+            };
+            k = m;
             continue;
         }
-        let start = (t.src[dc.start].0 as usize).max(copied);
-        let end = (t.src[dc.end - 1].1 as usize).max(start);
-        let is_lossy = !lossy.is_empty() && lossy.iter().any(|&(s, e)| dc.start < e && s < dc.end);
+        let (c, n) = codecs::decode_variant_at(bytes, k)?;
+        let (ds, de) = (k, k + n);
+        k = de;
+        let (start, end) = match src {
+            Some(src) => (src[ds].0 as usize, src[de - 1].1 as usize),
+            None => {
+                let s = tpos;
+                advance(n, &mut tpos);
+                (s, tpos)
+            }
+        };
+        let start = start.max(copied);
+        let end = end.max(start);
+        let is_lossy = !lossy.is_empty() && lossy.iter().any(|&(s, e)| ds < e && s < de);
         let mut buf = [0u8; 4];
-        let ch: &str = dc.c.encode_utf8(&mut buf);
-        let same = end - start == ch.len() && text[start..].starts_with(dc.c);
+        let ch: &str = c.encode_utf8(&mut buf);
+        let same = end - start == ch.len() && text[start..].starts_with(c);
         if !is_lossy && same {
             out.push_str(ch);
             copied = end;
@@ -511,6 +591,79 @@ fn reasons(codec: &str) -> (&'static str, &'static str, &'static str) {
 /// `relaxed`, a run may not start right after a continuation character, so
 /// a few characters inside a larger garble are not "fixed" alone.
 fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
+    const LEAD: u8 = LEAD2 | LEAD3 | LEAD4;
+    let b = text.as_bytes();
+    let at = |i: usize| codecs::clues_at(text, i);
+    // End of `k` continuation characters from byte `i`, and the clue bits
+    // of the last one.
+    let conts = |mut i: usize, k: usize| -> Option<(usize, u8)> {
+        let mut last = 0;
+        for _ in 0..k {
+            let (cl, n) = at(i)?;
+            if cl & CONT == 0 {
+                return None;
+            }
+            last = cl;
+            i += n;
+        }
+        Some((i, last))
+    };
+    let mut runs = Vec::new();
+    let mut p = 0;
+    // Clue bits of the character before `p` (ASCII other than the space
+    // has none, and the space is no strict continuation).
+    let mut prev = 0u8;
+    while p < b.len() {
+        if b[p] < 0x80 {
+            // No ASCII character is a lead.
+            p = super::passes::skip_ascii(b, p + 1);
+            prev = 0;
+            continue;
+        }
+        let Some((cl, len)) = at(p) else {
+            break;
+        };
+        if cl & LEAD == 0 || (!relaxed && prev & CONT_STRICT != 0) {
+            prev = cl;
+            p += len;
+            continue;
+        }
+        let mut q = p;
+        let mut last = cl;
+        while let Some((qc, qlen)) = at(q) {
+            let unit = if qc & LEAD2 != 0
+                && let Some(u) = conts(q + qlen, 1)
+            {
+                u
+            } else if qc & LEAD3 != 0
+                && let Some(u) = conts(q + qlen, 2)
+            {
+                u
+            } else if qc & LEAD4 != 0
+                && let Some(u) = conts(q + qlen, 3)
+            {
+                u
+            } else {
+                break;
+            };
+            (q, last) = unit;
+        }
+        if q > p {
+            runs.push((p, q));
+            prev = last;
+            p = q;
+        } else {
+            prev = cl;
+            p += len;
+        }
+    }
+    runs
+}
+
+/// [`utf8_runs`] over a vector of every character: the reference the
+/// cursor version is tested against.
+#[cfg(test)]
+fn utf8_runs_reference(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
     let chars: Vec<(usize, char, u8)> = text
         .char_indices()
         .map(|(i, c)| (i, c, codecs::clues(c)))
@@ -610,8 +763,14 @@ fn inconsistent_pass(text: &str, cfg: Config, relaxed: bool) -> PassOutput {
         if sub.len() >= text.len() {
             continue;
         }
-        if is_bad(sub) || (!relaxed && is_bad_inside_word(with_neighbours(text, s, e))) {
-            if let Some((fixed, sub_edits)) = fix_encoding(sub, cfg) {
+        let bad = is_bad(sub);
+        if bad || (!relaxed && is_bad_inside_word(with_neighbours(text, s, e))) {
+            let layers = if bad {
+                fix_encoding_bad(sub, cfg)
+            } else {
+                fix_encoding(sub, cfg)
+            };
+            if let Some((fixed, sub_edits)) = layers {
                 rw.splice(s, e, &fixed, &sub_edits);
             } else if let Some((fixed, sub_edits)) = one_step_ungated(sub, cfg) {
                 // Bad only with its neighbours (`naГЇve`): one layer.
@@ -660,6 +819,29 @@ mod tests {
                 out
             }
             None => text.to_owned(),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn runs_agree_with_the_reference(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "ab Ã©â€™œ\u{9d}\u{85}Ð°Ñ‹Â\u{a0}·?\u{FFFD}Ð\u{90}рГЇВЂ×²ðŸ˜€é¢¬Åƒ\u{81}"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..40,
+            ),
+            relaxed in proptest::prelude::any::<bool>(),
+        ) {
+            let text: String = v.into_iter().collect();
+            proptest::prop_assert_eq!(
+                utf8_runs(&text, relaxed),
+                utf8_runs_reference(&text, relaxed)
+            );
         }
     }
 

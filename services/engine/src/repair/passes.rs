@@ -26,9 +26,23 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     let mut at = 0;
     let mut rest: &str = &text;
     while !rest.is_empty() {
-        let (flags, len) = Flags::scan_line(rest, true);
+        // Lines of plain printable ASCII need no pass: copied in bulk.
+        let (plain, looked) = plain_lines(rest.as_bytes());
+        if plain > 0 {
+            if let Some(out) = out.as_mut() {
+                out.push_str(&rest[..plain]);
+            }
+            at += plain;
+            rest = &rest[plain..];
+            continue;
+        }
+        // `flags` describe the line without its break.
+        // The first `looked` bytes are plain ASCII, which sets no flag.
+        let (flags, len) = Flags::scan_line_with::<true>(rest, true, looked);
         let (line, tail) = rest.split_at(len);
         rest = tail;
+        let body_len = line.len() - break_len(line);
+        let (body, brk) = line.split_at(body_len);
         if ftfy_html && flags.lt {
             html_ok = false;
         }
@@ -36,7 +50,9 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
             markup_checked = true;
             html_ok = !entities::looks_like_markup(&text);
         }
-        if flags.is_boring(options, html_ok) {
+        if flags.is_boring(options, html_ok)
+            && (brk.is_empty() || brk == "\n" || !options.normalize_line_breaks)
+        {
             if let Some(out) = out.as_mut() {
                 out.push_str(line);
             }
@@ -45,9 +61,7 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
         }
         // Repair the line without its break, so a line means the same
         // before and after breaks are normalized (repair stays idempotent).
-        let body_len = line.len() - break_len(line);
-        let (body, brk) = line.split_at(body_len);
-        let (mut fixed, mut line_edits) = run_line(body, Flags::scan(body), options, html_ok);
+        let (mut fixed, mut line_edits) = run_line(body, flags, options, html_ok);
         if !brk.is_empty() {
             let reason = match brk {
                 "\n" => None,
@@ -79,6 +93,11 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
             }
         }
         if !line_edits.is_empty() {
+            if out.is_none() && at == 0 && rest.is_empty() {
+                // The text is this one line: its repair is the result, with
+                // edits already indexing the text.
+                return (Cow::Owned(fixed.into_owned()), line_edits);
+            }
             let out = out.get_or_insert_with(|| {
                 let mut s = String::with_capacity(text.len() + text.len() / 8 + 16);
                 s.push_str(&text[..at]);
@@ -100,6 +119,27 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
     match out {
         Some(out) => (Cow::Owned(out), edits),
         None => (text, Vec::new()),
+    }
+}
+
+/// Length of the leading lines of `b` made only of printable ASCII and
+/// tabs, each ending in LF or at the end of `b` (no pass changes those);
+/// when that is 0, also how many bytes of the first line are such ASCII.
+fn plain_lines(b: &[u8]) -> (usize, usize) {
+    let mut plain = 0;
+    let mut i = 0;
+    loop {
+        i = skip_plain_ascii(b, i);
+        match b.get(i) {
+            None => return (i, 0),
+            Some(b'\n') => {
+                i += 1;
+                plain = i;
+            }
+            Some(&x) if x < 0x80 && !ASCII_SPECIAL[usize::from(x)] => i += 1,
+            Some(_) if plain == 0 => return (0, i),
+            Some(_) => return (plain, 0),
+        }
     }
 }
 
@@ -141,23 +181,29 @@ fn has_zero_byte(w: u64) -> bool {
     w.wrapping_sub(ONES) & !w & HIGHS != 0
 }
 
-/// Skips 8-byte words of plain printable ASCII (no control, DEL, `&`, `?`,
+/// Skips plain printable ASCII (no control, DEL, `&`, `?`,
 /// `<` or non-ASCII byte) from `i`; returns the first index that needs a
 /// look.
 #[inline]
 fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(a);
-        let special = w & HIGHS != 0
-            // a byte below 0x20: subtracting 0x20 borrows into its top bit
-            || w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
-            || has_zero_byte(w ^ (ONES * u64::from(b'&')))
-            || has_zero_byte(w ^ (ONES * u64::from(b'?')))
-            || has_zero_byte(w ^ (ONES * u64::from(b'<')))
-            || has_zero_byte(w ^ (ONES * 0x7F));
+    // One word of 8 first (text dense in other bytes stops there), then
+    // 32 bytes at a time with comparisons the compiler vectorizes, then
+    // words of 8.
+    match b.get(i..i + 8) {
+        Some(chunk) if !word_is_special(chunk) => i += 8,
+        _ => return i,
+    }
+    while let Some(chunk) = b.get(i..i + 32) {
+        let special = chunk.iter().fold(false, |acc, &x| {
+            acc | !(0x20..0x7F).contains(&x) | (x == b'&') | (x == b'?') | (x == b'<')
+        });
         if special {
+            break;
+        }
+        i += 32;
+    }
+    while let Some(chunk) = b.get(i..i + 8) {
+        if word_is_special(chunk) {
             break;
         }
         i += 8;
@@ -165,9 +211,31 @@ fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// True when the 8 bytes of `chunk` hold a control, DEL, `&`, `?`, `<` or
+/// a non-ASCII byte.
+#[inline]
+fn word_is_special(chunk: &[u8]) -> bool {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(chunk);
+    let w = u64::from_le_bytes(a);
+    w & HIGHS != 0
+        // a byte below 0x20: subtracting 0x20 borrows into its top bit
+        || w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
+        || has_zero_byte(w ^ (ONES * u64::from(b'&')))
+        || has_zero_byte(w ^ (ONES * u64::from(b'?')))
+        || has_zero_byte(w ^ (ONES * u64::from(b'<')))
+        || has_zero_byte(w ^ (ONES * 0x7F))
+}
+
 /// Skips 8-byte words of ASCII from `i`.
 #[inline]
 pub(super) fn skip_ascii(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 32) {
+        if chunk.iter().fold(0u8, |acc, &x| acc | x) >= 0x80 {
+            break;
+        }
+        i += 32;
+    }
     while let Some(chunk) = b.get(i..i + 8) {
         let mut a = [0u8; 8];
         a.copy_from_slice(chunk);
@@ -216,13 +284,43 @@ impl Flags {
         Flags::scan_line(text, false).0
     }
 
-    /// Scans `text`, up to and including the first line break when
-    /// `stop_at_break`; returns the flags and the length scanned.
+    /// Folds the bits of [`TWO_BYTE`] entries seen into the flags.
+    fn with_bits(mut self, bits: u16) -> Flags {
+        self.other |= bits & T_OTHER != 0;
+        self.nfkc_punct |= bits & T_NFKC != 0;
+        self.c1 |= bits & T_C1 != 0;
+        self.line_break |= bits & T_BREAK != 0;
+        self.ligature |= bits & T_LIGATURE != 0;
+        self.mark |= bits & T_MARK != 0;
+        self.curly |= bits & T_CURLY != 0;
+        self.maybe_denormal |= bits & T_DENORMAL != 0;
+        self
+    }
+
     fn scan_line(text: &str, stop_at_break: bool) -> (Flags, usize) {
+        Flags::scan_line_with::<true>(text, stop_at_break, 0)
+    }
+
+    /// Scans `text`, up to and including the first line break when
+    /// `stop_at_break`; returns the flags and the length scanned. When
+    /// stopping at a break, the flags describe the text before the break
+    /// (the break itself sets none).
+    ///
+    /// `FAST` takes table-driven shortcuts for two-byte characters; without
+    /// it every character takes the general path (tests compare the two).
+    ///
+    /// Scanning starts at byte `from`, which the caller has seen to be
+    /// preceded only by plain printable ASCII and tabs (they set no flag).
+    fn scan_line_with<const FAST: bool>(
+        text: &str,
+        stop_at_break: bool,
+        from: usize,
+    ) -> (Flags, usize) {
         let mut f = Flags::default();
+        let mut bits = 0u16;
         let b = text.as_bytes();
         let n = b.len();
-        let mut i = 0;
+        let mut i = from.min(n);
         let mut run = 0;
         while i < n {
             let x = b[i];
@@ -248,19 +346,19 @@ impl Flags {
                         }
                         b'\n' => {
                             if stop_at_break {
-                                return (f, i + 1);
+                                return (f.with_bits(bits), i + 1);
                             }
                         }
                         b'\r' => {
-                            f.line_break = true;
                             if stop_at_break {
                                 let end = if b.get(i + 1) == Some(&b'\n') {
                                     i + 2
                                 } else {
                                     i + 1
                                 };
-                                return (f, end);
+                                return (f.with_bits(bits), end);
                             }
+                            f.line_break = true;
                         }
                         0x0C => {}
                         _ => f.control = true,
@@ -270,6 +368,51 @@ impl Flags {
                 continue;
             }
             f.non_ascii = true;
+            if FAST && (x == 0xD0 || x == 0xD1) {
+                // Russian letters (U+0410..U+044F: D0 90..BF, D1 80..8F)
+                // and the plain ASCII between them, in a tight loop.
+                let (mut up, mut lo) = (0usize, 0usize);
+                let mut j = i;
+                while j + 1 < n {
+                    let (x, y) = (b[j], b[j + 1]);
+                    if x == 0xD0 && y >= 0x90 {
+                        if y < 0xB0 {
+                            up += 1;
+                        } else {
+                            lo += 1;
+                        }
+                        j += 2;
+                    } else if x == 0xD1 && y < 0x90 {
+                        lo += 1;
+                        j += 2;
+                    } else if x < 0x80 && !ASCII_SPECIAL[usize::from(x)] {
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if j > i {
+                    f.cyr_upper += up;
+                    f.cyr_lower += lo;
+                    run = 0;
+                    i = j;
+                    continue;
+                }
+            }
+            if FAST && x < 0xE0 {
+                let t = TWO_BYTE[(usize::from(x & 0x1F) << 6) | usize::from(b[i + 1] & 0x3F)];
+                i += 2;
+                bits |= t;
+                f.cyr_upper += usize::from(t & T_CYR_UPPER != 0);
+                f.cyr_lower += usize::from(t & T_CYR_LOWER != 0);
+                if t & T_RUN != 0 {
+                    run += 1;
+                    f.latin1_run = f.latin1_run.max(run);
+                } else {
+                    run = 0;
+                }
+                continue;
+            }
             // Decode one character of valid UTF-8 by hand.
             let (u, len) = if x < 0xE0 {
                 ((u32::from(x & 0x1F) << 6) | u32::from(b[i + 1] & 0x3F), 2)
@@ -290,6 +433,9 @@ impl Flags {
                 )
             };
             i += len;
+            if stop_at_break && (u == 0x2028 || u == 0x2029) {
+                return (f.with_bits(bits), i);
+            }
             if (0x0410..=0x044F).contains(&u) {
                 run = 0;
                 if u < 0x0430 {
@@ -322,12 +468,7 @@ impl Flags {
                             f.mark |= u == 0xB7;
                             f.curly |= u == 0x2BC;
                         }
-                        0x2028 | 0x2029 => {
-                            f.line_break = true;
-                            if stop_at_break {
-                                return (f, i);
-                            }
-                        }
+                        0x2028 | 0x2029 => f.line_break = true,
                         0x206A..=0x206F | 0xFFF9..=0xFFFC => f.control = true,
                         0x2500..=0x25A0 => f.boxes = true,
                         0xFEFF => f.bom = true,
@@ -338,11 +479,11 @@ impl Flags {
                         _ => {}
                     }
                     f.nonchar |= u & 0xFFFE == 0xFFFE;
-                    f.maybe_denormal |= u >= 0x300 && !(0x0400..=0x04FF).contains(&u);
+                    f.maybe_denormal |= may_denormalize(u);
                 }
             }
         }
-        (f, n)
+        (f.with_bits(bits), n)
     }
 
     fn many_capitals(&self) -> bool {
@@ -360,6 +501,88 @@ impl Flags {
             || (o.uncurl_quotes && self.curly)
             || (o.fix_mojibake && self.many_capitals()))
     }
+}
+
+const T_OTHER: u16 = 1;
+const T_NFKC: u16 = 1 << 1;
+const T_C1: u16 = 1 << 2;
+const T_BREAK: u16 = 1 << 3;
+const T_LIGATURE: u16 = 1 << 4;
+const T_MARK: u16 = 1 << 5;
+const T_CURLY: u16 = 1 << 6;
+const T_DENORMAL: u16 = 1 << 7;
+const T_RUN: u16 = 1 << 8;
+const T_CYR_UPPER: u16 = 1 << 9;
+const T_CYR_LOWER: u16 = 1 << 10;
+
+/// What [`Flags::scan_line`] notes for each two-byte character (U+0080 to
+/// U+07FF), the same as its general path.
+static TWO_BYTE: [u16; 0x800] = {
+    let mut t = [0u16; 0x800];
+    let mut u = 0x80;
+    while u < 0x800 {
+        t[u] = two_byte_bits(u as u32);
+        u += 1;
+    }
+    t
+};
+
+const fn two_byte_bits(u: u32) -> u16 {
+    if u >= 0x0410 && u <= 0x044F {
+        return if u < 0x0430 { T_CYR_UPPER } else { T_CYR_LOWER };
+    }
+    let mut t = 0;
+    if (u >= 0xC0 && u <= 0xFF && u != 0xD7 && u != 0xF7) || u == 0xA8 || u == 0xB8 {
+        t |= T_RUN;
+    }
+    match u {
+        0x0401 | 0x0451 | 0xAB | 0xBB => {}
+        0xA0 => t |= T_NFKC,
+        _ => {
+            t |= T_OTHER;
+            if u <= 0x9F {
+                t |= T_C1;
+                if u == 0x85 {
+                    t |= T_BREAK;
+                }
+            } else if u <= 0x2FF {
+                if matches!(u, 0x132 | 0x133 | 0x149 | 0x1C4..=0x1CC | 0x1F1..=0x1F3) {
+                    t |= T_LIGATURE;
+                }
+                if u == 0xB7 {
+                    t |= T_MARK;
+                }
+                if u == 0x2BC {
+                    t |= T_CURLY;
+                }
+            }
+            if may_denormalize(u) {
+                t |= T_DENORMAL;
+            }
+        }
+    }
+    t
+}
+
+/// False for characters that can never make text non-NFC: below U+0300,
+/// Cyrillic letters, and blocks of punctuation and symbols where every character
+/// is its own NFC form and does not combine (a unit test checks every one).
+/// True for the rest, which [`unicode_form`] then checks properly.
+#[inline]
+const fn may_denormalize(u: u32) -> bool {
+    !matches!(
+        u,
+        0..=0x02FF
+            | 0x0400..=0x0482
+            | 0x048A..=0x04FF
+            | 0x2010..=0x2027
+            | 0x2030..=0x205E
+            | 0x20A0..=0x20C0
+            | 0x2100..=0x2125
+            | 0x2212
+            | 0x2500..=0x25FF
+            | 0xFFFD
+    )
 }
 
 fn run_line<'a>(
@@ -422,7 +645,7 @@ fn run_line<'a>(
         if o.fix_mojibake {
             if f.other && !not_bad {
                 if chars::is_bad(&text) {
-                    pass!(true, mojibake::fix_encoding(&text, cfg));
+                    pass!(true, mojibake::fix_encoding_bad(&text, cfg));
                 } else {
                     not_bad = true;
                 }
@@ -832,4 +1055,92 @@ fn unicode_form(text: &str, form: UnicodeForm) -> PassOutput {
         prev = None;
     }
     rw.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use unicode_normalization::IsNormalized;
+    use unicode_normalization::char::canonical_combining_class;
+
+    use super::*;
+
+    #[test]
+    fn characters_never_denormal_are_nfc_and_do_not_combine() {
+        let mut skipped = 0;
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            if may_denormalize(c as u32) {
+                continue;
+            }
+            skipped += 1;
+            assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+        }
+        assert!(skipped > 1000);
+    }
+
+    #[test]
+    fn table_driven_scan_agrees_with_the_general_path() {
+        let mut texts = Vec::new();
+        for c in (0x80..0x800u32).filter_map(char::from_u32) {
+            texts.push(format!("{c}"));
+            texts.push(format!("a{c}{c}{c} b"));
+            texts.push(format!("\u{d0}{c}\u{d1}\u{be}\u{b5}x"));
+            texts.push(format!(
+                "\u{41f}\u{440}\u{438} {c}\u{432}\u{435}\u{442}, \u{43c}\u{438}\u{440}\n"
+            ));
+        }
+        texts.push("Привет, мир! ПРИВЕТ Ёлка ёж\u{2028}x".to_owned());
+        for t in &texts {
+            for stop in [false, true] {
+                let fast = Flags::scan_line_with::<true>(t, stop, 0);
+                let slow = Flags::scan_line_with::<false>(t, stop, 0);
+                assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn plain_lines_stop_before_any_line_a_pass_may_change() {
+        for (text, want) in [
+            ("", 0),
+            ("plain", 5),
+            ("plain\tline\nnext\n", 16),
+            ("one\ntwo & three\n", 4),
+            ("one\ncaf\u{e9}\n", 4),
+            ("a long enough plain line of text\nwhat?\n", 33),
+            ("crlf\r\n", 0),
+            ("x\n\u{0}\n", 2),
+            ("<b>\n", 0),
+            ("plain words, then what? and a curly \u{2019}\n", 0),
+            ("many plain words before a tab\tand a \u{0} nul\r\n", 0),
+        ] {
+            let (plain, looked) = plain_lines(text.as_bytes());
+            assert_eq!(plain, want, "{text:?}");
+            if plain == 0 {
+                // A scan from where plain_lines stopped sees the same line.
+                let whole = Flags::scan_line(text, true);
+                let rest = Flags::scan_line_with::<true>(text, true, looked);
+                assert_eq!(format!("{whole:?}"), format!("{rest:?}"), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn line_flags_leave_out_the_break() {
+        let o = NormalizeOptions::default();
+        for (text, boring_body) in [
+            ("plain\n", true),
+            ("plain\r\n", true),
+            ("plain\r", true),
+            ("plain\u{2028}", true),
+            ("plain\u{2029}next", true),
+            ("caf\u{e9}\r\n", false),
+            ("a\u{0}b\n", false),
+        ] {
+            let (f, len) = Flags::scan_line(text, true);
+            assert_eq!(f.is_boring(&o, true), boring_body, "{text:?}");
+            assert!(!f.line_break, "{text:?}");
+            assert!(len <= text.len());
+        }
+    }
 }
