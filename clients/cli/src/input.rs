@@ -151,26 +151,49 @@ pub(crate) fn read_all(path: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Calls `f(line, line_number)` for every line of every source, reusing one
-/// buffer. Stops at the first error `f` returns.
+/// Calls `f(line, line_number)` for every line of every source. A line
+/// that sits whole in the read buffer is passed in place; only a line split
+/// across reads is copied (into one reused buffer). Stops at the first error
+/// `f` returns.
 pub(crate) fn for_each_line(
     sources: &Sources,
     mut f: impl FnMut(&[u8], u64) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut buf = Vec::with_capacity(1 << 16);
+    let mut partial = Vec::with_capacity(1 << 16);
     let mut n = 0u64;
     for path in sources.paths() {
         let mut r = BufReader::with_capacity(1 << 20, open(path)?);
         loop {
-            buf.clear();
-            let got = r
-                .read_until(b'\n', &mut buf)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            if got == 0 {
+            let avail = match r.fill_buf() {
+                Ok(a) => a,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot read {}", path.display()));
+                }
+            };
+            if avail.is_empty() {
                 break;
             }
+            let Some(p) = memchr::memchr(b'\n', avail) else {
+                partial.extend_from_slice(avail);
+                let used = avail.len();
+                r.consume(used);
+                continue;
+            };
             n += 1;
-            f(&buf, n)?;
+            if partial.is_empty() {
+                f(&avail[..=p], n)?;
+            } else {
+                partial.extend_from_slice(&avail[..=p]);
+                f(&partial, n)?;
+                partial.clear();
+            }
+            r.consume(p + 1);
+        }
+        if !partial.is_empty() {
+            n += 1;
+            f(&partial, n)?;
+            partial.clear();
         }
     }
     Ok(())
@@ -273,6 +296,31 @@ mod tests {
             Some(Parsed::Bad { .. })
         ));
         assert!(matches!(parse_line(b"nope", 4), Some(Parsed::Bad { .. })));
+    }
+
+    /// Lines come out whole and numbered, including lines longer than the
+    /// read buffer and a last line without `\n`.
+    #[test]
+    fn lines_are_whole_across_reads() {
+        let dir = std::env::temp_dir().join(format!("textstance-lines-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let huge = "y".repeat(3 << 20);
+        let text = format!("a\n{huge}\nb\n\n{huge}{huge}\nlast");
+        let p = dir.join("lines.jsonl");
+        std::fs::write(&p, &text).expect("write");
+        let mut got: Vec<(u64, Vec<u8>)> = Vec::new();
+        for_each_line(&Sources::new(&[p]), |line, n| {
+            got.push((n, line.to_vec()));
+            Ok(())
+        })
+        .expect("lines");
+        let want: Vec<(u64, Vec<u8>)> = (1..)
+            .zip(text.as_bytes().split_inclusive(|&b| b == b'\n'))
+            .map(|(n, l)| (n, l.to_vec()))
+            .collect();
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "lines differ");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
