@@ -19,6 +19,7 @@ use std::sync::Arc;
 use super::fold::{Folded, is_word};
 use super::lexicon::{GroupRef, Kind, LangLexicon, NegAction};
 use super::pattern::is_hard_stop;
+use super::scan::KeyMatcher;
 use super::{Category, Cue, Explanation, Outcome};
 use crate::Span;
 
@@ -35,12 +36,8 @@ pub(crate) struct RawMatch {
 /// entry.
 pub(crate) fn raw_matches(lex: &LangLexicon, f: &str, out: &mut Vec<RawMatch>) {
     out.clear();
-    // Leftmost-longest search, resumed one character after each match
-    // start: every position where some key occurs is reported (nothing
-    // between the resume point and the leftmost match holds a key), and the
-    // keys occurring at that position are prefixes of the longest one, whose
-    // pair list is prefix-closed. Equivalent to an overlapping search, but
-    // the automaton runs its fast non-overlapping loop.
+    // Every key occurrence at a word start (anchored walks) and every glued
+    // key occurrence (see `scan`), each verified as a whole pattern.
     scan(&lex.automaton, &lex.keys, lex, f, 0, f.len(), out);
     out.sort_unstable();
     out.dedup_by_key(|r| (r.start, r.entry));
@@ -64,7 +61,7 @@ pub(crate) fn term_matches(
 }
 
 fn scan(
-    ac: &aho_corasick::AhoCorasick,
+    km: &KeyMatcher,
     keys: &[Vec<(u32, u16)>],
     lex: &LangLexicon,
     f: &str,
@@ -72,28 +69,18 @@ fn scan(
     b: usize,
     out: &mut Vec<RawMatch>,
 ) {
-    let mut a = a.min(f.len());
-    while !f.is_char_boundary(a) {
-        a -= 1;
-    }
-    let mut b = b.min(f.len());
-    while !f.is_char_boundary(b) {
-        b += 1;
-    }
-    let input = aho_corasick::Input::new(f).range(a..b);
-    for m in ac.find_overlapping_iter(input) {
-        for &(ei, ai) in &keys[m.pattern().as_usize()] {
+    km.find(f, a, b, |h| {
+        for &(ei, ai) in &keys[h.key as usize] {
             let e = &lex.entries[ei as usize];
-            let start = m.start() + usize::from(!e.pattern.glued);
-            if let Some(end) = e.pattern.verify(f, usize::from(ai), start) {
+            if let Some(end) = e.pattern.verify(f, usize::from(ai), h.start) {
                 out.push(RawMatch {
-                    start,
+                    start: h.start,
                     entry: ei,
                     end,
                 });
             }
         }
-    }
+    });
 }
 
 /// Buffers of [`run`], reused between calls.

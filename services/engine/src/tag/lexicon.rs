@@ -9,11 +9,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use sha2::{Digest, Sha256};
 
 use super::Category;
 use super::pattern::Pattern;
+use super::scan::KeyMatcher;
 use crate::Lang;
 
 /// One lexicon file's name and contents.
@@ -190,12 +190,12 @@ impl Entry {
 #[derive(Debug)]
 pub(crate) struct LangLexicon {
     pub(crate) lang: Lang,
-    pub(crate) automaton: AhoCorasick,
-    /// For each automaton pattern: the `(entry, alternative)` pairs keyed
-    /// by it.
+    pub(crate) automaton: KeyMatcher,
+    /// For each automaton key: the `(entry, alternative)` pairs keyed by
+    /// it.
     pub(crate) keys: Vec<Vec<(u32, u16)>>,
     /// Automaton of the group terms, searched on demand by filters.
-    pub(crate) term_automaton: AhoCorasick,
+    pub(crate) term_automaton: KeyMatcher,
     /// Like `keys`, for `term_automaton`.
     pub(crate) term_keys: Vec<Vec<(u32, u16)>>,
     pub(crate) entries: Vec<Entry>,
@@ -755,8 +755,8 @@ impl ParsedLang {
             });
         }
         let file = self.files.first().cloned().unwrap_or_default();
-        let automaton = main.build(&file, MatchKind::Standard)?;
-        let term_automaton = terms.build(&file, MatchKind::Standard)?;
+        let automaton = main.build(&file)?;
+        let term_automaton = terms.build(&file)?;
         let keys = main.entries;
         let term_keys = terms.entries;
         let mut counts: Vec<(Category, usize)> = Vec::new();
@@ -857,25 +857,18 @@ impl KeySet {
         }
     }
 
-    fn build(&self, file: &str, match_kind: MatchKind) -> Result<AhoCorasick, LexiconError> {
-        let kind = if self.texts.len() <= DFA_MAX_KEYS {
-            AhoCorasickKind::DFA
-        } else {
-            AhoCorasickKind::ContiguousNFA
-        };
-        // No prefilter: every key starts with a space (or is a rare glued
-        // suffix), so a start-byte prefilter only adds restarts. Standard
-        // semantics with an overlapping search: no match is hidden by
-        // another (leftmost-longest would hide "no" under "no reason").
-        AhoCorasick::builder()
-            .prefilter(false)
-            .match_kind(match_kind)
-            .kind(Some(kind))
-            .build(&self.texts)
-            .map_err(|e| LexiconError::Build {
-                file: file.to_owned(),
-                reason: e.to_string(),
-            })
+    fn build(&self, file: &str) -> Result<KeyMatcher, LexiconError> {
+        KeyMatcher::build(
+            self.texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_str(), i as u32)),
+            DFA_MAX_KEYS,
+        )
+        .map_err(|reason| LexiconError::Build {
+            file: file.to_owned(),
+            reason,
+        })
     }
 }
 

@@ -31,6 +31,7 @@ mod engine;
 mod fold;
 mod lexicon;
 mod pattern;
+mod scan;
 #[cfg(test)]
 mod tests;
 

@@ -203,8 +203,9 @@ impl Pattern {
 
     /// The end of the shortest match whose first element's alternative `alt`
     /// was found by the automaton at `start..key_end` of `text`.
-    /// The automaton key may be only a prefix of the alternative (its first
-    /// word); the rest is compared here.
+    /// Every key holds the whole text of its alternative, so the caller
+    /// guarantees that `text[start..]` starts with it (not compared again
+    /// in release builds).
     #[inline]
     pub(crate) fn verify(&self, text: &str, alt: usize, start: usize) -> Option<usize> {
         if !self.glued && !boundary_before(text, start) {
@@ -214,7 +215,10 @@ impl Pattern {
             return None;
         };
         let a = alts.get(alt)?;
-        if !text.as_bytes()[start..].starts_with(a.text.as_bytes()) {
+        // The caller found the key, of which `a.text` is a prefix: checked
+        // again only in debug builds.
+        debug_assert!(text.as_bytes()[start..].starts_with(a.text.as_bytes()));
+        if !text.is_char_boundary(start + a.text.len()) {
             return None;
         }
         let end = word_end(text, start + a.text.len(), a.stem)?;
@@ -223,7 +227,7 @@ impl Pattern {
 
     /// The automaton keys of alternative `alt` of the first element: its
     /// text after a space (unless glued), and when it is a short literal
-    /// (under 4 bytes) followed directly by another word element, one key
+    /// (under 4 characters) followed directly by another word element, one key
     /// per alternative of that element ("i think", "i believe" instead of
     /// "i"), so the automaton does not fire on every common short word. A key is always a prefix of
     /// every match it stands for; `verify` checks the whole pattern.
@@ -234,7 +238,9 @@ impl Pattern {
             format!(" {}", alt.text)
         };
         match self.elems.get(1) {
-            Some(Elem::Words(next)) if !alt.stem && alt.text.len() < 4 && next.len() <= 64 => {
+            Some(Elem::Words(next))
+                if !alt.stem && alt.text.chars().count() < 4 && next.len() <= 64 =>
+            {
                 next.iter().map(|n| format!("{base} {}", n.text)).collect()
             }
             _ => vec![base],
