@@ -19,7 +19,7 @@ use std::sync::Arc;
 use super::fold::{Folded, is_word};
 use super::lexicon::{GroupRef, Kind, LangLexicon, NegAction};
 use super::pattern::is_hard_stop;
-use super::scan::KeyMatcher;
+use super::scan::{KeyHit, KeyMatcher};
 use super::{Category, Cue, Explanation, Outcome};
 use crate::Span;
 
@@ -54,10 +54,29 @@ pub(crate) fn term_matches(
 ) {
     let from = out.len();
     scan(&lex.term_automaton, &lex.term_keys, lex, f, a, b, out);
+    sort_dedup_tail(out, from);
+}
+
+/// The group-term matches starting at `q` whose key ends at `b` at the
+/// latest, appended to `out`, sorted and deduplicated.
+fn term_matches_at(lex: &LangLexicon, f: &str, q: usize, b: usize, out: &mut Vec<RawMatch>) {
+    let from = out.len();
+    let keys = &lex.term_keys;
+    lex.term_automaton
+        .find_at(f, q, b, |h| push_verified(lex, keys, f, h, out));
+    sort_dedup_tail(out, from);
+}
+
+fn sort_dedup_tail(out: &mut Vec<RawMatch>, from: usize) {
     out[from..].sort_unstable();
-    let mut tail = out.split_off(from);
-    tail.dedup_by_key(|r| (r.start, r.entry));
-    out.extend(tail);
+    let mut w = from;
+    for r in from..out.len() {
+        if w == from || (out[w - 1].start, out[w - 1].entry) != (out[r].start, out[r].entry) {
+            out[w] = out[r];
+            w += 1;
+        }
+    }
+    out.truncate(w);
 }
 
 fn scan(
@@ -69,18 +88,28 @@ fn scan(
     b: usize,
     out: &mut Vec<RawMatch>,
 ) {
-    km.find(f, a, b, |h| {
-        for &(ei, ai) in &keys[h.key as usize] {
-            let e = &lex.entries[ei as usize];
-            if let Some(end) = e.pattern.verify(f, usize::from(ai), h.start) {
-                out.push(RawMatch {
-                    start: h.start,
-                    entry: ei,
-                    end,
-                });
-            }
+    km.find(f, a, b, |h| push_verified(lex, keys, f, h, out));
+}
+
+/// Verifies every entry alternative keyed by `h` at its start.
+#[inline]
+fn push_verified(
+    lex: &LangLexicon,
+    keys: &[Vec<(u32, u16)>],
+    f: &str,
+    h: KeyHit,
+    out: &mut Vec<RawMatch>,
+) {
+    for &(ei, ai) in &keys[h.key as usize] {
+        let e = &lex.entries[ei as usize];
+        if let Some(end) = e.pattern.verify(f, usize::from(ai), h.start) {
+            out.push(RawMatch {
+                start: h.start,
+                entry: ei,
+                end,
+            });
         }
-    });
+    }
 }
 
 /// Buffers of [`run`], reused between calls.
@@ -91,7 +120,7 @@ pub(crate) struct Scratch {
     negators: Vec<(RawMatch, bool)>,
     live_negators: Vec<RawMatch>,
     contrasts: Vec<usize>,
-    term_starts: Vec<(u16, usize)>,
+    terms: TermScratch,
     cands: Vec<Cand>,
     order: Vec<usize>,
     emitted: Vec<usize>,
@@ -128,7 +157,7 @@ pub(crate) fn run(
         negators,
         live_negators,
         contrasts,
-        term_starts,
+        terms,
         cands,
         order,
         emitted,
@@ -141,7 +170,7 @@ pub(crate) fn run(
     }
     negators.clear();
     contrasts.clear();
-    term_starts.clear();
+    terms.sentence = None;
     cands.clear();
     order.clear();
     emitted.clear();
@@ -237,7 +266,6 @@ pub(crate) fn run(
             .partition_point(|s| s.end <= o)
             .min(sentences.len() - 1)
     };
-    let mut term_orig: Option<(usize, Vec<(u16, usize)>)> = None;
     for c in cands.iter_mut() {
         if c.outcome.is_some() {
             continue;
@@ -251,8 +279,7 @@ pub(crate) fn run(
             folded,
             sentences,
             &sentence_of,
-            term_starts,
-            &mut term_orig,
+            terms,
         ) {
             c.outcome = Some(Outcome::Filtered { reason });
             continue;
@@ -410,8 +437,7 @@ fn filter(
     folded: &Folded,
     sentences: &[Span],
     sentence_of: &dyn Fn(usize) -> usize,
-    window: &mut Vec<(u16, usize)>,
-    term_orig: &mut Option<(usize, Vec<(u16, usize)>)>,
+    terms: &mut TermScratch,
 ) -> Option<Arc<str>> {
     let f = folded.text.as_str();
     let o = &e.opts;
@@ -435,14 +461,12 @@ fn filter(
         let hit = match g {
             GroupRef::Num => q > r.end && f.as_bytes().get(q).is_some_and(u8::is_ascii_digit),
             GroupRef::Named(id) => {
-                terms_near(
-                    lex,
-                    f,
-                    (q.saturating_sub(1), q + TERM_WINDOW),
-                    TermEnd::Start,
-                    window,
-                );
-                window.iter().any(|&(g, s)| g == *id && s == q)
+                terms.found.clear();
+                term_matches_at(lex, f, q, q + TERM_WINDOW, &mut terms.found);
+                terms
+                    .found
+                    .iter()
+                    .any(|r| lex.entries[r.entry as usize].kind == Kind::Term(*id))
             }
         };
         if hit {
@@ -465,14 +489,8 @@ fn filter(
                         .is_some_and(|b| b.is_ascii_digit())
             }
             GroupRef::Named(id) => {
-                terms_near(
-                    lex,
-                    f,
-                    (p.saturating_sub(TERM_WINDOW), p),
-                    TermEnd::End,
-                    window,
-                );
-                window.iter().any(|&(g, e)| g == *id && e == p)
+                terms_near(lex, f, (p.saturating_sub(TERM_WINDOW), p), TermEnd::End, terms);
+                terms.near.iter().any(|&(g, e)| g == *id && e == p)
             }
         };
         if hit {
@@ -484,19 +502,19 @@ fn filter(
         let sent = sentences[sentence_of(os)];
         // Terms of this sentence only (searched once per sentence).
         let (fa, fb) = (folded.to_folded(sent.start), folded.to_folded(sent.end));
-        let fresh = term_orig.as_ref().is_none_or(|(a, _)| *a != fa);
-        if fresh {
-            terms_near(lex, f, (fa.saturating_sub(1), fb), TermEnd::Start, window);
-            window.retain(|&(_, s)| s >= fa && s < fb.max(fa + 1));
-            *term_orig = Some((fa, window.clone()));
+        if terms.sentence != Some(fa) {
+            terms_near(lex, f, (fa.saturating_sub(1), fb), TermEnd::Start, terms);
+            terms.near.retain(|&(_, s)| s >= fa && s < fb.max(fa + 1));
+            std::mem::swap(&mut terms.near, &mut terms.in_sentence);
+            terms.sentence = Some(fa);
         }
-        let terms: &[(u16, usize)] = term_orig.as_ref().map_or(&[], |(_, v)| v.as_slice());
+        let in_sentence: &[(u16, usize)] = &terms.in_sentence;
         for g in &o.not_in_sentence {
             let hit = match g {
                 GroupRef::Num => text[sent.start..sent.end]
                     .bytes()
                     .any(|b| b.is_ascii_digit()),
-                GroupRef::Named(id) => terms.iter().any(|&(tg, _)| tg == *id),
+                GroupRef::Named(id) => in_sentence.iter().any(|&(tg, _)| tg == *id),
             };
             if hit {
                 return Some(format!("{} in the same sentence", group_label(lex, *g)).into());
@@ -504,6 +522,19 @@ fn filter(
         }
     }
     None
+}
+
+/// Buffers of the group-term filters, reused between cues and calls.
+#[derive(Debug, Default)]
+pub(crate) struct TermScratch {
+    /// Raw term matches of the last search.
+    found: Vec<RawMatch>,
+    /// `(group, position)` of the last [`terms_near`].
+    near: Vec<(u16, usize)>,
+    /// Folded start of the sentence whose terms `in_sentence` holds.
+    sentence: Option<usize>,
+    /// `(group, start)` of the terms of that sentence.
+    in_sentence: Vec<(u16, usize)>,
 }
 
 /// How far around a cue `not-before` and `not-after` look for a group
@@ -518,18 +549,19 @@ enum TermEnd {
 }
 
 /// Group terms found in `f[a..b]`, as `(group, position)` with the position
-/// of the chosen end.
+/// of the chosen end, into `terms.near`.
 fn terms_near(
     lex: &LangLexicon,
     f: &str,
     (a, b): (usize, usize),
     at: TermEnd,
-    out: &mut Vec<(u16, usize)>,
+    terms: &mut TermScratch,
 ) {
-    let mut found = Vec::new();
-    term_matches(lex, f, a, b, &mut found);
-    out.clear();
-    out.extend(
+    let TermScratch { found, near, .. } = terms;
+    found.clear();
+    term_matches(lex, f, a, b, found);
+    near.clear();
+    near.extend(
         found
             .iter()
             .filter_map(|r| match lex.entries[r.entry as usize].kind {

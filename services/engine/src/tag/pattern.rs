@@ -332,6 +332,16 @@ fn word_end(text: &str, end: usize, stem: bool) -> Option<usize> {
     }
 }
 
+/// `t.starts_with(p)`, first byte compared inline (most alternatives fail
+/// there; a call to `memcmp` per alternative costs more).
+#[inline]
+fn has_prefix(t: &[u8], p: &[u8]) -> bool {
+    match (t.first(), p.first()) {
+        (Some(a), Some(b)) if a != b => false,
+        _ => t.starts_with(p),
+    }
+}
+
 /// Characters that stop a gap or a negation scope.
 #[inline]
 pub(crate) fn is_hard_stop(c: char) -> bool {
@@ -367,9 +377,9 @@ fn seq(elems: &[Elem], i: usize, text: &str, p: usize, after_gap: bool) -> Optio
     match elem {
         Elem::Words(alts) => {
             let q = word_start(p)?;
-            let tail = &text[q..];
+            let tail = &text.as_bytes()[q..];
             alts.iter()
-                .filter(|a| tail.starts_with(a.text.as_str()))
+                .filter(|a| has_prefix(tail, a.text.as_bytes()))
                 .filter_map(|a| word_end(text, q + a.text.len(), a.stem))
                 .filter_map(|e| seq(elems, i + 1, text, e, false))
                 .min()

@@ -128,6 +128,39 @@ impl KeyMatcher {
             + StartFilter::BYTES
     }
 
+    /// Calls `hit` for every key occurrence that starts at `q` and ends at
+    /// `b` at the latest: a word-start key when `q` follows a space, or a
+    /// glued key.
+    pub(crate) fn find_at(&self, f: &str, q: usize, b: usize, mut hit: impl FnMut(KeyHit)) {
+        let b = b.min(f.len());
+        if q == 0 || q > b || !f.is_char_boundary(q) {
+            return;
+        }
+        let bytes = &f.as_bytes()[..b];
+        if bytes[q - 1] == b' ' && self.filter.may_start(bytes, q) {
+            match &self.trie {
+                Trie::Dfa(d) => walk_from(d, &self.trie_keys, bytes, q, &mut hit),
+                Trie::Nfa(n) => walk_from(n, &self.trie_keys, bytes, q, &mut hit),
+            }
+        }
+        if let Some(g) = &self.glued {
+            let mut b = b;
+            while !f.is_char_boundary(b) {
+                b += 1;
+            }
+            let input = aho_corasick::Input::new(f).range(q..b);
+            for m in g.find_overlapping_iter(input) {
+                if m.start() == q {
+                    hit(KeyHit {
+                        start: q,
+                        end: m.end(),
+                        key: self.glued_keys[m.pattern().as_usize()],
+                    });
+                }
+            }
+        }
+    }
+
     /// Calls `hit` for every key occurrence lying inside `f[a..b]`, a
     /// word-start key counting its leading space (so its word starts at
     /// `a + 1` or later). Word-start keys come in start order, then glued
@@ -229,6 +262,20 @@ fn spaces(w: u64) -> u64 {
     // High bit set for every non-zero byte of `x`.
     let nonzero = ((x & LOW7) + LOW7) | x;
     !nonzero & !LOW7
+}
+
+/// [`walk`] from the start state, if the automaton has one.
+#[inline(always)]
+fn walk_from<A: Automaton>(
+    ac: &A,
+    payload: &[u32],
+    bytes: &[u8],
+    q: usize,
+    hit: &mut impl FnMut(KeyHit),
+) {
+    if let Ok(start) = ac.start_state(Anchored::Yes) {
+        walk(ac, start, payload, bytes, q, hit);
+    }
 }
 
 /// Walks the anchored automaton from word start `q` and reports every key
