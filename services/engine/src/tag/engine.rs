@@ -17,7 +17,7 @@
 use std::sync::Arc;
 
 use super::fold::{Folded, is_word};
-use super::lexicon::{GroupRef, Kind, LangLexicon, NegAction};
+use super::lexicon::{GroupRef, KeyPair, Kind, LangLexicon, NegAction};
 use super::pattern::is_hard_stop;
 use super::scan::{KeyHit, KeyMatcher};
 use super::{Category, Cue, Explanation, Outcome};
@@ -81,7 +81,7 @@ fn sort_dedup_tail(out: &mut Vec<RawMatch>, from: usize) {
 
 fn scan(
     km: &KeyMatcher,
-    keys: &[Vec<(u32, u16)>],
+    keys: &[Vec<KeyPair>],
     lex: &LangLexicon,
     f: &str,
     a: usize,
@@ -95,20 +95,40 @@ fn scan(
 #[inline]
 fn push_verified(
     lex: &LangLexicon,
-    keys: &[Vec<(u32, u16)>],
+    keys: &[Vec<KeyPair>],
     f: &str,
     h: KeyHit,
     out: &mut Vec<RawMatch>,
 ) {
-    for &(ei, ai) in &keys[h.key as usize] {
-        let e = &lex.entries[ei as usize];
-        if let Some(end) = e.pattern.verify(f, usize::from(ai), h.start) {
+    for p in &keys[h.key as usize] {
+        let end = if p.literal {
+            // `h.start` is a word start (or the pattern is glued).
+            (!word_char_at(f, h.end)).then_some(h.end)
+        } else {
+            let e = &lex.entries[p.entry as usize];
+            e.pattern.verify(f, usize::from(p.alt), h.start)
+        };
+        if let Some(end) = end {
             out.push(RawMatch {
                 start: h.start,
-                entry: ei,
+                entry: p.entry,
                 end,
             });
         }
+    }
+}
+
+/// True when a word character starts at `i` of `f` (a character
+/// boundary).
+#[inline]
+fn word_char_at(f: &str, i: usize) -> bool {
+    match f.as_bytes().get(i) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => f
+            .get(i..)
+            .and_then(|t| t.chars().next())
+            .is_some_and(is_word),
     }
 }
 
@@ -271,16 +291,7 @@ pub(crate) fn run(
             continue;
         }
         let e = &lex.entries[c.raw.entry as usize];
-        if let Some(reason) = filter(
-            lex,
-            e,
-            c.raw,
-            text,
-            folded,
-            sentences,
-            &sentence_of,
-            terms,
-        ) {
+        if let Some(reason) = filter(lex, e, c.raw, text, folded, sentences, &sentence_of, terms) {
             c.outcome = Some(Outcome::Filtered { reason });
             continue;
         }
@@ -489,7 +500,13 @@ fn filter(
                         .is_some_and(|b| b.is_ascii_digit())
             }
             GroupRef::Named(id) => {
-                terms_near(lex, f, (p.saturating_sub(TERM_WINDOW), p), TermEnd::End, terms);
+                terms_near(
+                    lex,
+                    f,
+                    (p.saturating_sub(TERM_WINDOW), p),
+                    TermEnd::End,
+                    terms,
+                );
                 terms.near.iter().any(|&(g, e)| g == *id && e == p)
             }
         };

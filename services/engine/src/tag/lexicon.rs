@@ -193,11 +193,11 @@ pub(crate) struct LangLexicon {
     pub(crate) automaton: KeyMatcher,
     /// For each automaton key: the `(entry, alternative)` pairs keyed by
     /// it.
-    pub(crate) keys: Vec<Vec<(u32, u16)>>,
+    pub(crate) keys: Vec<Vec<KeyPair>>,
     /// Automaton of the group terms, searched on demand by filters.
     pub(crate) term_automaton: KeyMatcher,
     /// Like `keys`, for `term_automaton`.
-    pub(crate) term_keys: Vec<Vec<(u32, u16)>>,
+    pub(crate) term_keys: Vec<Vec<KeyPair>>,
     pub(crate) entries: Vec<Entry>,
     pub(crate) groups: Vec<String>,
     pub(crate) negation_window: usize,
@@ -727,8 +727,21 @@ impl ParsedLang {
                     } else {
                         &mut main
                     };
+                    let whole = (e.pattern.elems.len() == 1 && !a.stem)
+                        .then(|| e.pattern.keys(a))
+                        .and_then(|k| k.into_iter().next());
                     for key in e.pattern.keys(a) {
-                        set.add(key, ei as u32, ai as u16);
+                        // The key is the whole pattern: only the word end
+                        // is left to check.
+                        let literal = whole.as_ref() == Some(&key);
+                        set.add(
+                            key,
+                            KeyPair {
+                                entry: ei as u32,
+                                alt: ai as u16,
+                                literal,
+                            },
+                        );
                     }
                 }
             }
@@ -833,16 +846,28 @@ impl ParsedLang {
     }
 }
 
+/// One entry alternative that an automaton key stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyPair {
+    /// Entry index.
+    pub(crate) entry: u32,
+    /// Alternative of the entry's first element.
+    pub(crate) alt: u16,
+    /// The key is the entry's whole pattern (one literal element): a key
+    /// occurrence matches when no word character follows it.
+    pub(crate) literal: bool,
+}
+
 /// Distinct automaton keys and the `(entry, alternative)` pairs of each.
 #[derive(Default)]
 struct KeySet {
     index: HashMap<String, usize>,
     texts: Vec<String>,
-    entries: Vec<Vec<(u32, u16)>>,
+    entries: Vec<Vec<KeyPair>>,
 }
 
 impl KeySet {
-    fn add(&mut self, key: String, entry: u32, alt: u16) {
+    fn add(&mut self, key: String, pair: KeyPair) {
         let k = match self.index.get(&key) {
             Some(&k) => k,
             None => {
@@ -852,8 +877,8 @@ impl KeySet {
                 self.texts.len() - 1
             }
         };
-        if !self.entries[k].contains(&(entry, alt)) {
-            self.entries[k].push((entry, alt));
+        if !self.entries[k].contains(&pair) {
+            self.entries[k].push(pair);
         }
     }
 

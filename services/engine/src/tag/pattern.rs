@@ -322,9 +322,7 @@ pub(crate) fn boundary_before(text: &str, i: usize) -> bool {
 #[inline]
 fn word_end(text: &str, end: usize, stem: bool) -> Option<usize> {
     if stem {
-        let tail = &text[end..];
-        let n = tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
-        Some(end + n)
+        Some(word_chars_end(text, end))
     } else if char_at(text, end).is_some_and(is_word) {
         None
     } else {
@@ -342,6 +340,27 @@ fn has_prefix(t: &[u8], p: &[u8]) -> bool {
     }
 }
 
+/// The end of the run of word characters starting at `i` (ASCII and
+/// lower-case Cyrillic without decoding characters).
+#[inline]
+fn word_chars_end(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    let mut j = i;
+    loop {
+        match b.get(j) {
+            Some(c) if c.is_ascii_alphanumeric() => j += 1,
+            Some(c) if c.is_ascii() => return j,
+            None => return j,
+            Some(0xD0) if b.get(j + 1).is_some_and(|n| (0xB0..=0xBF).contains(n)) => j += 2,
+            Some(0xD1) if b.get(j + 1).is_some_and(|n| (0x80..=0x8F).contains(n)) => j += 2,
+            Some(_) => {
+                let tail = &text[j..];
+                return j + tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
+            }
+        }
+    }
+}
+
 /// Characters that stop a gap or a negation scope.
 #[inline]
 pub(crate) fn is_hard_stop(c: char) -> bool {
@@ -351,6 +370,11 @@ pub(crate) fn is_hard_stop(c: char) -> bool {
 /// Skips separators (non-word characters other than hard stops) from `p`;
 /// `None` when none were skipped or a hard stop or the end was reached.
 fn skip_separators(text: &str, p: usize) -> Option<usize> {
+    // Most often one space, then a word.
+    let b = text.as_bytes();
+    if b.get(p) == Some(&b' ') && b.get(p + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        return Some(p + 1);
+    }
     let tail = &text[p..];
     let n = tail.find(|c: char| is_word(c) || is_hard_stop(c))?;
     if n == 0 || is_hard_stop(char_at(tail, n)?) {

@@ -107,7 +107,10 @@ impl KeyMatcher {
                     .map_err(|e| e.to_string())?,
             )
         };
-        let filter = StartFilter::new(&anchored);
+        let filter = match &trie {
+            Trie::Dfa(d) => StartFilter::new(d, &anchored),
+            Trie::Nfa(n) => StartFilter::new(n, &anchored),
+        };
         Ok(KeyMatcher {
             trie,
             filter,
@@ -125,7 +128,7 @@ impl KeyMatcher {
         };
         trie + self.glued.as_ref().map_or(0, AhoCorasick::memory_usage)
             + (self.trie_keys.capacity() + self.glued_keys.capacity()) * 4
-            + StartFilter::BYTES
+            + self.filter.memory_usage()
     }
 
     /// Calls `hit` for every key occurrence that starts at `q` and ends at
@@ -137,10 +140,14 @@ impl KeyMatcher {
             return;
         }
         let bytes = &f.as_bytes()[..b];
-        if bytes[q - 1] == b' ' && self.filter.may_start(bytes, q) {
+        if bytes[q - 1] == b' ' {
             match &self.trie {
-                Trie::Dfa(d) => walk_from(d, &self.trie_keys, bytes, q, &mut hit),
-                Trie::Nfa(n) => walk_from(n, &self.trie_keys, bytes, q, &mut hit),
+                Trie::Dfa(d) => {
+                    walk_word_start(d, &self.filter, &self.trie_keys, bytes, q, &mut hit)
+                }
+                Trie::Nfa(n) => {
+                    walk_word_start(n, &self.filter, &self.trie_keys, bytes, q, &mut hit)
+                }
             }
         }
         if let Some(g) = &self.glued {
@@ -223,9 +230,6 @@ fn walk_word_starts<A: Automaton>(
     b: usize,
     hit: &mut impl FnMut(KeyHit),
 ) {
-    let Ok(start) = ac.start_state(Anchored::Yes) else {
-        return;
-    };
     let bytes = &bytes[..b];
     let mut base = a;
     while base < bytes.len() {
@@ -245,9 +249,7 @@ fn walk_word_starts<A: Automaton>(
         while m != 0 {
             let q = base + (m.trailing_zeros() / 8) as usize + 1;
             m &= m - 1;
-            if filter.may_start(bytes, q) {
-                walk(ac, start, payload, bytes, q, hit);
-            }
+            walk_word_start(ac, filter, payload, bytes, q, hit);
         }
         base += 8;
     }
@@ -264,79 +266,108 @@ fn spaces(w: u64) -> u64 {
     !nonzero & !LOW7
 }
 
-/// [`walk`] from the start state, if the automaton has one.
+/// Walks the anchored automaton from word start `q`, unless the start
+/// filter rules every key out, and reports every key that ends on the walk.
 #[inline(always)]
-fn walk_from<A: Automaton>(
+fn walk_word_start<A: Automaton>(
     ac: &A,
+    filter: &StartFilter,
     payload: &[u32],
     bytes: &[u8],
     q: usize,
     hit: &mut impl FnMut(KeyHit),
 ) {
-    if let Ok(start) = ac.start_state(Anchored::Yes) {
-        walk(ac, start, payload, bytes, q, hit);
+    match filter.start(bytes, q) {
+        Start::None => {}
+        Start::Root => walk(ac, filter.root, payload, bytes, q, q, hit),
+        Start::After4(sid) => walk(ac, sid, payload, bytes, q, q + 4, hit),
     }
 }
 
-/// Walks the anchored automaton from word start `q` and reports every key
-/// that ends on the walk.
+/// Walks the anchored automaton from state `sid`, reached from word start
+/// `q` by `bytes[q..from]`, and reports every key that ends at `from` or
+/// later on the walk.
 #[inline(always)]
 fn walk<A: Automaton>(
     ac: &A,
-    start: StateID,
+    mut sid: StateID,
     payload: &[u32],
     bytes: &[u8],
     q: usize,
+    from: usize,
     hit: &mut impl FnMut(KeyHit),
 ) {
-    let mut sid = start;
-    for (i, &byte) in bytes.iter().enumerate().skip(q) {
+    let mut report = |sid: StateID, end: usize| {
+        for k in 0..ac.match_len(sid) {
+            let pid = ac.match_pattern(sid, k);
+            // A match state also lists keys that are suffixes of the path
+            // (copied from failure states): only keys starting at `q`
+            // count here.
+            if ac.pattern_len(pid) == end - q {
+                hit(KeyHit {
+                    start: q,
+                    end,
+                    key: payload[pid.as_usize()],
+                });
+            }
+        }
+    };
+    if from > q && ac.is_match(sid) {
+        report(sid, from);
+    }
+    for (i, &byte) in bytes.iter().enumerate().skip(from) {
         sid = ac.next_state(Anchored::Yes, sid, byte);
         if ac.is_special(sid) {
             if ac.is_dead(sid) {
                 return;
             }
             if ac.is_match(sid) {
-                for k in 0..ac.match_len(sid) {
-                    let pid = ac.match_pattern(sid, k);
-                    // A match state also lists keys that are suffixes of the
-                    // path (copied from failure states): only keys starting
-                    // at `q` count here.
-                    if ac.pattern_len(pid) == i + 1 - q {
-                        hit(KeyHit {
-                            start: q,
-                            end: i + 1,
-                            key: payload[pid.as_usize()],
-                        });
-                    }
-                }
+                report(sid, i + 1);
             }
         }
     }
 }
 
-/// A cheap test, before walking the automaton, of whether a key can start
-/// at a word start: keys of 4 bytes or more by their first 4 bytes (hashed
-/// into a bit set), shorter keys by their first 2 bytes (exact bit set; a
-/// 1-byte key sets every second byte). False positives only cost a walk;
-/// there are no false negatives.
+/// Where to start walking at a word start, decided before touching the
+/// automaton.
+enum Start {
+    /// No key starts here.
+    None,
+    /// Walk from the start state.
+    Root,
+    /// Walk from this state, reached by the 4 bytes at the word start.
+    After4(StateID),
+}
+
+/// A cheap test of whether a key can start at a word start, and a jump
+/// over the first 4 bytes of the walk: keys shorter than 4 bytes are
+/// looked up by their first 2 bytes (exact bit set; a 1-byte key sets every
+/// second byte), longer keys by their first 4 bytes (a hashed bit set, then
+/// a hash table giving the automaton state after those bytes). False
+/// positives only cost a lookup or a walk; there are no false negatives.
 #[derive(Debug)]
 struct StartFilter {
+    /// The anchored start state.
+    root: StateID,
     /// Bit `b0 << 8 | b1` for keys shorter than 4 bytes.
     short: Box<[u64]>,
     /// Bit `hash(first 4 bytes)` for keys of 4 bytes or more.
     long: Box<[u64]>,
+    /// Open addressing by `hash(first 4 bytes)`: the 4 bytes and the state
+    /// after them.
+    table: Box<[Option<([u8; 4], StateID)>]>,
 }
 
 impl StartFilter {
     const BITS: u32 = 16;
     const WORDS: usize = 1 << (Self::BITS - 6);
-    const BYTES: usize = 2 * Self::WORDS * 8;
 
-    fn new(keys: &[&[u8]]) -> StartFilter {
+    fn new<A: Automaton>(ac: &A, keys: &[&[u8]]) -> StartFilter {
+        let root = ac.start_state(Anchored::Yes).unwrap_or(StateID::ZERO);
         let mut short = vec![0u64; Self::WORDS].into_boxed_slice();
         let mut long = vec![0u64; Self::WORDS].into_boxed_slice();
         let set = |v: &mut [u64], bit: usize| v[bit >> 6] |= 1 << (bit & 63);
+        let mut prefixes: Vec<[u8; 4]> = Vec::new();
         for k in keys {
             match *k {
                 [b0] => {
@@ -345,11 +376,40 @@ impl StartFilter {
                     }
                 }
                 [b0, b1] | [b0, b1, _] => set(&mut short, usize::from(*b0) << 8 | usize::from(*b1)),
-                [b0, b1, b2, b3, ..] => set(&mut long, Self::hash([*b0, *b1, *b2, *b3])),
+                [b0, b1, b2, b3, ..] => {
+                    let w = [*b0, *b1, *b2, *b3];
+                    set(&mut long, Self::hash(w));
+                    prefixes.push(w);
+                }
                 [] => {}
             }
         }
-        StartFilter { short, long }
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let size = (prefixes.len() * 2).next_power_of_two().max(16);
+        let mut table = vec![None; size].into_boxed_slice();
+        for w in prefixes {
+            let sid = w
+                .iter()
+                .fold(root, |sid, &b| ac.next_state(Anchored::Yes, sid, b));
+            let mut i = Self::hash(w) & (size - 1);
+            while table[i].is_some() {
+                i = (i + 1) & (size - 1);
+            }
+            table[i] = Some((w, sid));
+        }
+        StartFilter {
+            root,
+            short,
+            long,
+            table,
+        }
+    }
+
+    /// Heap bytes.
+    fn memory_usage(&self) -> usize {
+        (self.short.len() + self.long.len()) * 8
+            + self.table.len() * std::mem::size_of::<Option<([u8; 4], StateID)>>()
     }
 
     #[inline(always)]
@@ -362,16 +422,29 @@ impl StartFilter {
         v[bit >> 6] & (1 << (bit & 63)) != 0
     }
 
-    /// False only when no key can start at `bytes[q..]`.
+    /// Where to walk from at word start `q`.
     #[inline(always)]
-    fn may_start(&self, bytes: &[u8], q: usize) -> bool {
-        match bytes.get(q..q + 4) {
-            Some(&[b0, b1, b2, b3]) => {
-                Self::get(&self.short, usize::from(b0) << 8 | usize::from(b1))
-                    || Self::get(&self.long, Self::hash([b0, b1, b2, b3]))
-            }
-            _ => true,
+    fn start(&self, bytes: &[u8], q: usize) -> Start {
+        let Some(&[b0, b1, b2, b3]) = bytes.get(q..q + 4) else {
+            return Start::Root;
+        };
+        if Self::get(&self.short, usize::from(b0) << 8 | usize::from(b1)) {
+            return Start::Root;
         }
+        let w = [b0, b1, b2, b3];
+        let h = Self::hash(w);
+        if !Self::get(&self.long, h) {
+            return Start::None;
+        }
+        let mask = self.table.len() - 1;
+        let mut i = h & mask;
+        while let Some((k, sid)) = self.table[i] {
+            if k == w {
+                return Start::After4(sid);
+            }
+            i = (i + 1) & mask;
+        }
+        Start::None
     }
 }
 
