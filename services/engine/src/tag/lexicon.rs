@@ -234,10 +234,6 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = embedded![
 /// negator and the cue).
 pub(crate) const DEFAULT_NEGATION_WINDOW: usize = 4;
 
-/// Automata with more key patterns than this use a contiguous NFA instead
-/// of a DFA (a DFA build of very large lexicons costs too much time).
-const DFA_MAX_KEYS: usize = 3000;
-
 impl Lexicons {
     /// The default lexicons built into the binary (`lexicons/` in the
     /// crate).
@@ -888,7 +884,6 @@ impl KeySet {
                 .iter()
                 .enumerate()
                 .map(|(i, t)| (t.as_str(), i as u32)),
-            DFA_MAX_KEYS,
         )
         .map_err(|reason| LexiconError::Build {
             file: file.to_owned(),

@@ -53,6 +53,10 @@ pub(crate) struct Pattern {
     pub(crate) glued: bool,
     /// The elements; the first is always [`Elem::Words`].
     pub(crate) elems: Vec<Elem>,
+    /// Per element, the [`lead`] signatures of its alternatives (empty for
+    /// other elements): a word whose signature is not in the set cannot
+    /// match, checked before comparing alternatives.
+    leads: Vec<[u64; 4]>,
 }
 
 /// Largest gap a pattern may declare.
@@ -175,7 +179,24 @@ impl Pattern {
                 }
             }
         }
-        Ok(Pattern { glued, elems })
+        let leads = elems
+            .iter()
+            .map(|e| {
+                let mut set = [0u64; 4];
+                if let Elem::Words(alts) = e {
+                    for a in alts {
+                        let l = usize::from(lead(a.text.as_bytes()));
+                        set[l >> 6] |= 1 << (l & 63);
+                    }
+                }
+                set
+            })
+            .collect();
+        Ok(Pattern {
+            glued,
+            elems,
+            leads,
+        })
     }
 
     /// A text that the pattern matches in full: first alternatives, stems
@@ -222,7 +243,7 @@ impl Pattern {
             return None;
         }
         let end = word_end(text, start + a.text.len(), a.stem)?;
-        seq(&self.elems, 1, text, end, false)
+        seq(self, 1, text, end, false)
     }
 
     /// The automaton keys of alternative `alt` of the first element: its
@@ -330,6 +351,18 @@ fn word_end(text: &str, end: usize, stem: bool) -> Option<usize> {
     }
 }
 
+/// A byte summarizing the first character of `t`: an ASCII byte itself,
+/// otherwise 128 + the low bit of the lead byte and the low 6 bits of the
+/// next (all Cyrillic letters differ).
+#[inline]
+fn lead(t: &[u8]) -> u8 {
+    match t {
+        [b0, ..] if *b0 < 0x80 => *b0,
+        [b0, b1, ..] => 0x80 | (b0 & 1) << 6 | (b1 & 0x3F),
+        _ => 0x80,
+    }
+}
+
 /// `t.starts_with(p)`, first byte compared inline (most alternatives fail
 /// there; a call to `memcmp` per alternative costs more).
 #[inline]
@@ -385,7 +418,8 @@ fn skip_separators(text: &str, p: usize) -> Option<usize> {
 
 /// Smallest end of `elems[i..]` matched from `p` (the end of the previous
 /// element); `after_gap` when the previous element was a gap.
-fn seq(elems: &[Elem], i: usize, text: &str, p: usize, after_gap: bool) -> Option<usize> {
+fn seq(pat: &Pattern, i: usize, text: &str, p: usize, after_gap: bool) -> Option<usize> {
+    let elems = &pat.elems;
     let Some(elem) = elems.get(i) else {
         return Some(p);
     };
@@ -402,10 +436,14 @@ fn seq(elems: &[Elem], i: usize, text: &str, p: usize, after_gap: bool) -> Optio
         Elem::Words(alts) => {
             let q = word_start(p)?;
             let tail = &text.as_bytes()[q..];
+            let l = usize::from(lead(tail));
+            if pat.leads[i][l >> 6] & (1 << (l & 63)) == 0 {
+                return None;
+            }
             alts.iter()
                 .filter(|a| has_prefix(tail, a.text.as_bytes()))
                 .filter_map(|a| word_end(text, q + a.text.len(), a.stem))
-                .filter_map(|e| seq(elems, i + 1, text, e, false))
+                .filter_map(|e| seq(pat, i + 1, text, e, false))
                 .min()
         }
         Elem::Num => {
@@ -414,14 +452,14 @@ fn seq(elems: &[Elem], i: usize, text: &str, p: usize, after_gap: bool) -> Optio
                 return None;
             }
             let e = number_end(text, q);
-            seq(elems, i + 1, text, e, false)
+            seq(pat, i + 1, text, e, false)
         }
         Elem::Gap { min, max } => {
             let mut best: Option<usize> = None;
             let mut pos = p;
             for k in 0..=*max {
                 if k >= *min
-                    && let Some(e) = seq(elems, i + 1, text, pos, true)
+                    && let Some(e) = seq(pat, i + 1, text, pos, true)
                 {
                     best = Some(best.map_or(e, |b| b.min(e)));
                 }
