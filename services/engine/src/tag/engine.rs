@@ -321,7 +321,9 @@ pub(crate) fn run(
 
     // 5. overlaps: longest first, per category.
     order.extend((0..cands.len()).filter(|&i| cands[i].outcome.is_none()));
-    order.sort_by(|&a, &b| {
+    // The index breaks the last ties: a total order, so an unstable sort
+    // (no allocation) gives the stable result.
+    order.sort_unstable_by(|&a, &b| {
         let (ca, cb) = (&cands[a], &cands[b]);
         let (ea, eb) = (
             &lex.entries[ca.raw.entry as usize],
@@ -333,6 +335,7 @@ pub(crate) fn run(
             .then(eb.weight.total_cmp(&ea.weight))
             .then(ca.raw.entry.cmp(&cb.raw.entry))
             .then(ca.start.cmp(&cb.start))
+            .then(a.cmp(&b))
     });
     for a in accepted.iter_mut() {
         a.clear();
@@ -386,9 +389,8 @@ pub(crate) fn run(
             negated: c.negated,
         });
     }
-    cues[first_new..].sort_by(|a, b| {
-        (a.span.start, a.span.end, a.category).cmp(&(b.span.start, b.span.end, b.category))
-    });
+    // Same-category cues never overlap: the key is unique.
+    cues[first_new..].sort_unstable_by_key(|c| (c.span.start, c.span.end, c.category));
 
     if let Some(out) = explain {
         let mut ci = 0;
