@@ -634,6 +634,10 @@ fn in_scope(f: &str, from: usize, to: usize, window: usize, contrasts: &[usize])
         if is_word(c) {
             if !in_word {
                 words += 1;
+                if words > window {
+                    // Out of reach: no need to scan the rest of the gap.
+                    return false;
+                }
                 in_word = true;
             }
         } else {

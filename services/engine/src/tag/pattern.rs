@@ -457,8 +457,24 @@ fn seq(pat: &Pattern, i: usize, text: &str, p: usize, after_gap: bool) -> Option
         Elem::Gap { min, max } => {
             let mut best: Option<usize> = None;
             let mut pos = p;
+            // When words follow the gap, the word after each skipped one is
+            // checked against their first characters here, before a call.
+            let next_leads = match elems.get(i + 1) {
+                Some(Elem::Words(_)) => pat.leads.get(i + 1),
+                _ => None,
+            };
             for k in 0..=*max {
+                let q = skip_separators(text, pos);
+                let worth = match (next_leads, q) {
+                    (Some(set), Some(q)) => {
+                        let l = usize::from(lead(&text.as_bytes()[q..]));
+                        set[l >> 6] & (1 << (l & 63)) != 0
+                    }
+                    (Some(_), None) => false,
+                    (None, _) => true,
+                };
                 if k >= *min
+                    && worth
                     && let Some(e) = seq(pat, i + 1, text, pos, true)
                 {
                     best = Some(best.map_or(e, |b| b.min(e)));
@@ -467,7 +483,7 @@ fn seq(pat: &Pattern, i: usize, text: &str, p: usize, after_gap: bool) -> Option
                     break;
                 }
                 // skip one more word
-                let Some(q) = skip_separators(text, pos) else {
+                let Some(q) = q else {
                     break;
                 };
                 pos = word_end(text, q, true)?;
