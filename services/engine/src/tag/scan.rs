@@ -306,6 +306,9 @@ enum Start {
     After4(StateID),
 }
 
+/// A slot of [`StartFilter::table`]: 4 bytes and the state after them.
+type Slot = ([u8; 4], StateID);
+
 /// A cheap test of whether a key can start at a word start, and a jump
 /// over the first 4 bytes of the walk: keys shorter than 4 bytes are
 /// looked up by their first 2 bytes (exact bit set; a 1-byte key sets every
@@ -322,7 +325,7 @@ struct StartFilter {
     long: Box<[u64]>,
     /// Open addressing by `hash(first 4 bytes)`: the 4 bytes and the state
     /// after them.
-    table: Box<[Option<([u8; 4], StateID)>]>,
+    table: Box<[Option<Slot>]>,
 }
 
 impl StartFilter {
@@ -376,7 +379,7 @@ impl StartFilter {
     /// Heap bytes.
     fn memory_usage(&self) -> usize {
         (self.short.len() + self.long.len()) * 8
-            + self.table.len() * std::mem::size_of::<Option<([u8; 4], StateID)>>()
+            + self.table.len() * std::mem::size_of::<Option<Slot>>()
     }
 
     #[inline(always)]
