@@ -3,8 +3,9 @@
 //! text. Shared by [`super::tag`] and [`super::Lexicons::explain`].
 //!
 //! Order of rules (documented in `lexicons/README.md`):
-//! 1. every entry match is found (overlapping search, each candidate
-//!    verified: word boundaries, stems, gaps);
+//! 1. every entry match is found (every key occurrence at a word start by
+//!    an anchored walk, glued keys anywhere — see `scan` — and each
+//!    candidate verified: word boundaries, stems, gaps);
 //! 2. blockers suppress the entries of the kinds they list whose span lies
 //!    inside theirs (negators too, with `blocks=negator`);
 //! 3. filters drop homographs (`proper`, `not-before`, `not-after`,

@@ -1,6 +1,7 @@
 //! Lexicon sources and their compilation: parsing the file format (see
 //! `lexicons/README.md`), merging the files of one language, and building
-//! one Aho-Corasick automaton per language.
+//! one key matcher per language (an anchored Aho-Corasick trie walked at
+//! word starts, see `scan`), plus one for group terms.
 //!
 //! Compilation validates everything once: a bad line is rejected with
 //! `file:line: reason`, and the result is immutable and `Send + Sync`, so
