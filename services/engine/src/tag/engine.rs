@@ -368,7 +368,13 @@ pub(crate) fn run(
     if emitted.is_empty() && explain.is_none() {
         return;
     }
-    let quotes = quotation_regions(&folded.marks, text.len());
+    // Quotations matter only up to the last cue.
+    let last_start = emitted
+        .iter()
+        .map(|&i| cands[i].start)
+        .max()
+        .map_or(0, |s| folded.to_original(s));
+    let quotes = quotation_regions(&folded.marks, text.len(), last_start);
     let first_new = cues.len();
     for &i in emitted.iter() {
         let c = &mut cands[i];
@@ -661,11 +667,20 @@ fn in_scope(f: &str, from: usize, to: usize, window: usize, contrasts: &[usize])
 /// used: it clashes with apostrophes). An unclosed quotation ends at the
 /// next paragraph break (a blank line) or at the end of the text. Works on
 /// the marks the folding pass collected, so it costs nothing per byte.
-pub(crate) fn quotation_regions(marks: &[(usize, char)], text_len: usize) -> Vec<(usize, usize)> {
+/// Marks after `limit` are not read: the regions are exact for offsets up
+/// to `limit` (one still open there ends at the end of the text).
+pub(crate) fn quotation_regions(
+    marks: &[(usize, char)],
+    text_len: usize,
+    limit: usize,
+) -> Vec<(usize, usize)> {
     let mut regions = Vec::new();
     let mut stack: Vec<char> = Vec::new();
     let mut open_at = 0;
     for &(i, c) in marks {
+        if i > limit {
+            break;
+        }
         if c == '\u{2029}' {
             if !stack.is_empty() {
                 regions.push((open_at, i));
