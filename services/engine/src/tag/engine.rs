@@ -3,8 +3,9 @@
 //! text. Shared by [`super::tag`] and [`super::Lexicons::explain`].
 //!
 //! Order of rules (documented in `lexicons/README.md`):
-//! 1. every entry match is found (overlapping search, each candidate
-//!    verified: word boundaries, stems, gaps);
+//! 1. every entry match is found (every key occurrence at a word start by
+//!    an anchored walk, glued keys anywhere — see `scan` — and each
+//!    candidate verified: word boundaries, stems, gaps);
 //! 2. blockers suppress the entries of the kinds they list whose span lies
 //!    inside theirs (negators too, with `blocks=negator`);
 //! 3. filters drop homographs (`proper`, `not-before`, `not-after`,
@@ -17,8 +18,9 @@
 use std::sync::Arc;
 
 use super::fold::{Folded, is_word};
-use super::lexicon::{GroupRef, Kind, LangLexicon, NegAction};
+use super::lexicon::{GroupRef, KeyPair, Kind, LangLexicon, NegAction};
 use super::pattern::is_hard_stop;
+use super::scan::{KeyHit, KeyMatcher};
 use super::{Category, Cue, Explanation, Outcome};
 use crate::Span;
 
@@ -35,12 +37,8 @@ pub(crate) struct RawMatch {
 /// entry.
 pub(crate) fn raw_matches(lex: &LangLexicon, f: &str, out: &mut Vec<RawMatch>) {
     out.clear();
-    // Leftmost-longest search, resumed one character after each match
-    // start: every position where some key occurs is reported (nothing
-    // between the resume point and the leftmost match holds a key), and the
-    // keys occurring at that position are prefixes of the longest one, whose
-    // pair list is prefix-closed. Equivalent to an overlapping search, but
-    // the automaton runs its fast non-overlapping loop.
+    // Every key occurrence at a word start (anchored walks) and every glued
+    // key occurrence (see `scan`), each verified as a whole pattern.
     scan(&lex.automaton, &lex.keys, lex, f, 0, f.len(), out);
     out.sort_unstable();
     out.dedup_by_key(|r| (r.start, r.entry));
@@ -57,42 +55,81 @@ pub(crate) fn term_matches(
 ) {
     let from = out.len();
     scan(&lex.term_automaton, &lex.term_keys, lex, f, a, b, out);
+    sort_dedup_tail(out, from);
+}
+
+/// The group-term matches starting at `q` whose key ends at `b` at the
+/// latest, appended to `out`, sorted and deduplicated.
+fn term_matches_at(lex: &LangLexicon, f: &str, q: usize, b: usize, out: &mut Vec<RawMatch>) {
+    let from = out.len();
+    let keys = &lex.term_keys;
+    lex.term_automaton
+        .find_at(f, q, b, |h| push_verified(lex, keys, f, h, out));
+    sort_dedup_tail(out, from);
+}
+
+fn sort_dedup_tail(out: &mut Vec<RawMatch>, from: usize) {
     out[from..].sort_unstable();
-    let mut tail = out.split_off(from);
-    tail.dedup_by_key(|r| (r.start, r.entry));
-    out.extend(tail);
+    let mut w = from;
+    for r in from..out.len() {
+        if w == from || (out[w - 1].start, out[w - 1].entry) != (out[r].start, out[r].entry) {
+            out[w] = out[r];
+            w += 1;
+        }
+    }
+    out.truncate(w);
 }
 
 fn scan(
-    ac: &aho_corasick::AhoCorasick,
-    keys: &[Vec<(u32, u16)>],
+    km: &KeyMatcher,
+    keys: &[Vec<KeyPair>],
     lex: &LangLexicon,
     f: &str,
     a: usize,
     b: usize,
     out: &mut Vec<RawMatch>,
 ) {
-    let mut a = a.min(f.len());
-    while !f.is_char_boundary(a) {
-        a -= 1;
-    }
-    let mut b = b.min(f.len());
-    while !f.is_char_boundary(b) {
-        b += 1;
-    }
-    let input = aho_corasick::Input::new(f).range(a..b);
-    for m in ac.find_overlapping_iter(input) {
-        for &(ei, ai) in &keys[m.pattern().as_usize()] {
-            let e = &lex.entries[ei as usize];
-            let start = m.start() + usize::from(!e.pattern.glued);
-            if let Some(end) = e.pattern.verify(f, usize::from(ai), start) {
-                out.push(RawMatch {
-                    start,
-                    entry: ei,
-                    end,
-                });
-            }
+    km.find(f, a, b, |h| push_verified(lex, keys, f, h, out));
+}
+
+/// Verifies every entry alternative keyed by `h` at its start.
+#[inline]
+fn push_verified(
+    lex: &LangLexicon,
+    keys: &[Vec<KeyPair>],
+    f: &str,
+    h: KeyHit,
+    out: &mut Vec<RawMatch>,
+) {
+    for p in &keys[h.key as usize] {
+        let end = if p.literal {
+            // `h.start` is a word start (or the pattern is glued).
+            (!word_char_at(f, h.end)).then_some(h.end)
+        } else {
+            let e = &lex.entries[p.entry as usize];
+            e.pattern.verify(f, usize::from(p.alt), h.start)
+        };
+        if let Some(end) = end {
+            out.push(RawMatch {
+                start: h.start,
+                entry: p.entry,
+                end,
+            });
         }
+    }
+}
+
+/// True when a word character starts at `i` of `f` (a character
+/// boundary).
+#[inline]
+fn word_char_at(f: &str, i: usize) -> bool {
+    match f.as_bytes().get(i) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => f
+            .get(i..)
+            .and_then(|t| t.chars().next())
+            .is_some_and(is_word),
     }
 }
 
@@ -104,7 +141,7 @@ pub(crate) struct Scratch {
     negators: Vec<(RawMatch, bool)>,
     live_negators: Vec<RawMatch>,
     contrasts: Vec<usize>,
-    term_starts: Vec<(u16, usize)>,
+    terms: TermScratch,
     cands: Vec<Cand>,
     order: Vec<usize>,
     emitted: Vec<usize>,
@@ -141,7 +178,7 @@ pub(crate) fn run(
         negators,
         live_negators,
         contrasts,
-        term_starts,
+        terms,
         cands,
         order,
         emitted,
@@ -154,7 +191,7 @@ pub(crate) fn run(
     }
     negators.clear();
     contrasts.clear();
-    term_starts.clear();
+    terms.sentence = None;
     cands.clear();
     order.clear();
     emitted.clear();
@@ -250,23 +287,12 @@ pub(crate) fn run(
             .partition_point(|s| s.end <= o)
             .min(sentences.len() - 1)
     };
-    let mut term_orig: Option<(usize, Vec<(u16, usize)>)> = None;
     for c in cands.iter_mut() {
         if c.outcome.is_some() {
             continue;
         }
         let e = &lex.entries[c.raw.entry as usize];
-        if let Some(reason) = filter(
-            lex,
-            e,
-            c.raw,
-            text,
-            folded,
-            sentences,
-            &sentence_of,
-            term_starts,
-            &mut term_orig,
-        ) {
+        if let Some(reason) = filter(lex, e, c.raw, text, folded, sentences, &sentence_of, terms) {
             c.outcome = Some(Outcome::Filtered { reason });
             continue;
         }
@@ -296,7 +322,9 @@ pub(crate) fn run(
 
     // 5. overlaps: longest first, per category.
     order.extend((0..cands.len()).filter(|&i| cands[i].outcome.is_none()));
-    order.sort_by(|&a, &b| {
+    // The index breaks the last ties: a total order, so an unstable sort
+    // (no allocation) gives the stable result.
+    order.sort_unstable_by(|&a, &b| {
         let (ca, cb) = (&cands[a], &cands[b]);
         let (ea, eb) = (
             &lex.entries[ca.raw.entry as usize],
@@ -308,6 +336,7 @@ pub(crate) fn run(
             .then(eb.weight.total_cmp(&ea.weight))
             .then(ca.raw.entry.cmp(&cb.raw.entry))
             .then(ca.start.cmp(&cb.start))
+            .then(a.cmp(&b))
     });
     for a in accepted.iter_mut() {
         a.clear();
@@ -339,7 +368,13 @@ pub(crate) fn run(
     if emitted.is_empty() && explain.is_none() {
         return;
     }
-    let quotes = quotation_regions(&folded.marks, text.len());
+    // Quotations matter only up to the last cue.
+    let last_start = emitted
+        .iter()
+        .map(|&i| cands[i].start)
+        .max()
+        .map_or(0, |s| folded.to_original(s));
+    let quotes = quotation_regions(&folded.marks, text.len(), last_start);
     let first_new = cues.len();
     for &i in emitted.iter() {
         let c = &mut cands[i];
@@ -361,9 +396,8 @@ pub(crate) fn run(
             negated: c.negated,
         });
     }
-    cues[first_new..].sort_by(|a, b| {
-        (a.span.start, a.span.end, a.category).cmp(&(b.span.start, b.span.end, b.category))
-    });
+    // Same-category cues never overlap: the key is unique.
+    cues[first_new..].sort_unstable_by_key(|c| (c.span.start, c.span.end, c.category));
 
     if let Some(out) = explain {
         let mut ci = 0;
@@ -423,8 +457,7 @@ fn filter(
     folded: &Folded,
     sentences: &[Span],
     sentence_of: &dyn Fn(usize) -> usize,
-    window: &mut Vec<(u16, usize)>,
-    term_orig: &mut Option<(usize, Vec<(u16, usize)>)>,
+    terms: &mut TermScratch,
 ) -> Option<Arc<str>> {
     let f = folded.text.as_str();
     let o = &e.opts;
@@ -448,14 +481,12 @@ fn filter(
         let hit = match g {
             GroupRef::Num => q > r.end && f.as_bytes().get(q).is_some_and(u8::is_ascii_digit),
             GroupRef::Named(id) => {
-                terms_near(
-                    lex,
-                    f,
-                    (q.saturating_sub(1), q + TERM_WINDOW),
-                    TermEnd::Start,
-                    window,
-                );
-                window.iter().any(|&(g, s)| g == *id && s == q)
+                terms.found.clear();
+                term_matches_at(lex, f, q, q + TERM_WINDOW, &mut terms.found);
+                terms
+                    .found
+                    .iter()
+                    .any(|r| lex.entries[r.entry as usize].kind == Kind::Term(*id))
             }
         };
         if hit {
@@ -483,9 +514,9 @@ fn filter(
                     f,
                     (p.saturating_sub(TERM_WINDOW), p),
                     TermEnd::End,
-                    window,
+                    terms,
                 );
-                window.iter().any(|&(g, e)| g == *id && e == p)
+                terms.near.iter().any(|&(g, e)| g == *id && e == p)
             }
         };
         if hit {
@@ -497,19 +528,19 @@ fn filter(
         let sent = sentences[sentence_of(os)];
         // Terms of this sentence only (searched once per sentence).
         let (fa, fb) = (folded.to_folded(sent.start), folded.to_folded(sent.end));
-        let fresh = term_orig.as_ref().is_none_or(|(a, _)| *a != fa);
-        if fresh {
-            terms_near(lex, f, (fa.saturating_sub(1), fb), TermEnd::Start, window);
-            window.retain(|&(_, s)| s >= fa && s < fb.max(fa + 1));
-            *term_orig = Some((fa, window.clone()));
+        if terms.sentence != Some(fa) {
+            terms_near(lex, f, (fa.saturating_sub(1), fb), TermEnd::Start, terms);
+            terms.near.retain(|&(_, s)| s >= fa && s < fb.max(fa + 1));
+            std::mem::swap(&mut terms.near, &mut terms.in_sentence);
+            terms.sentence = Some(fa);
         }
-        let terms: &[(u16, usize)] = term_orig.as_ref().map_or(&[], |(_, v)| v.as_slice());
+        let in_sentence: &[(u16, usize)] = &terms.in_sentence;
         for g in &o.not_in_sentence {
             let hit = match g {
                 GroupRef::Num => text[sent.start..sent.end]
                     .bytes()
                     .any(|b| b.is_ascii_digit()),
-                GroupRef::Named(id) => terms.iter().any(|&(tg, _)| tg == *id),
+                GroupRef::Named(id) => in_sentence.iter().any(|&(tg, _)| tg == *id),
             };
             if hit {
                 return Some(format!("{} in the same sentence", group_label(lex, *g)).into());
@@ -517,6 +548,19 @@ fn filter(
         }
     }
     None
+}
+
+/// Buffers of the group-term filters, reused between cues and calls.
+#[derive(Debug, Default)]
+pub(crate) struct TermScratch {
+    /// Raw term matches of the last search.
+    found: Vec<RawMatch>,
+    /// `(group, position)` of the last [`terms_near`].
+    near: Vec<(u16, usize)>,
+    /// Folded start of the sentence whose terms `in_sentence` holds.
+    sentence: Option<usize>,
+    /// `(group, start)` of the terms of that sentence.
+    in_sentence: Vec<(u16, usize)>,
 }
 
 /// How far around a cue `not-before` and `not-after` look for a group
@@ -531,18 +575,19 @@ enum TermEnd {
 }
 
 /// Group terms found in `f[a..b]`, as `(group, position)` with the position
-/// of the chosen end.
+/// of the chosen end, into `terms.near`.
 fn terms_near(
     lex: &LangLexicon,
     f: &str,
     (a, b): (usize, usize),
     at: TermEnd,
-    out: &mut Vec<(u16, usize)>,
+    terms: &mut TermScratch,
 ) {
-    let mut found = Vec::new();
-    term_matches(lex, f, a, b, &mut found);
-    out.clear();
-    out.extend(
+    let TermScratch { found, near, .. } = terms;
+    found.clear();
+    term_matches(lex, f, a, b, found);
+    near.clear();
+    near.extend(
         found
             .iter()
             .filter_map(|r| match lex.entries[r.entry as usize].kind {
@@ -596,6 +641,10 @@ fn in_scope(f: &str, from: usize, to: usize, window: usize, contrasts: &[usize])
         if is_word(c) {
             if !in_word {
                 words += 1;
+                if words > window {
+                    // Out of reach: no need to scan the rest of the gap.
+                    return false;
+                }
                 in_word = true;
             }
         } else {
@@ -618,11 +667,20 @@ fn in_scope(f: &str, from: usize, to: usize, window: usize, contrasts: &[usize])
 /// used: it clashes with apostrophes). An unclosed quotation ends at the
 /// next paragraph break (a blank line) or at the end of the text. Works on
 /// the marks the folding pass collected, so it costs nothing per byte.
-pub(crate) fn quotation_regions(marks: &[(usize, char)], text_len: usize) -> Vec<(usize, usize)> {
+/// Marks after `limit` are not read: the regions are exact for offsets up
+/// to `limit` (one still open there ends at the end of the text).
+pub(crate) fn quotation_regions(
+    marks: &[(usize, char)],
+    text_len: usize,
+    limit: usize,
+) -> Vec<(usize, usize)> {
     let mut regions = Vec::new();
     let mut stack: Vec<char> = Vec::new();
     let mut open_at = 0;
     for &(i, c) in marks {
+        if i > limit {
+            break;
+        }
         if c == '\u{2029}' {
             if !stack.is_empty() {
                 regions.push((open_at, i));

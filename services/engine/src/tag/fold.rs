@@ -262,6 +262,7 @@ impl Prev {
     }
 }
 
+#[derive(Clone, Copy)]
 enum Fold {
     Space,
     Remove,
@@ -287,10 +288,28 @@ fn fold_char(c: char, prev: Option<u8>) -> Fold {
         c if c.is_whitespace() => Fold::Space,
         // punctuation and symbols without case: no table lookup
         '\u{00A1}'..='\u{00BF}' | '\u{2013}'..='\u{205F}' | '\u{20A0}'..='\u{20CF}' => Fold::One(c),
-        '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => fold_latin(c),
+        '\u{2500}'..='\u{25FF}' => Fold::One(c), // box drawing, blocks, shapes
+        '\u{00C0}'..='\u{00FF}' => LATIN1[(u32::from(c) - 0xC0) as usize],
+        '\u{0100}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => fold_latin(c),
         _ => Fold::Lower,
     }
 }
+
+/// [`fold_latin`] of U+00C0..=U+00FF, computed once (the most frequent
+/// letters of Western mojibake).
+static LATIN1: std::sync::LazyLock<[Fold; 64]> = std::sync::LazyLock::new(|| {
+    std::array::from_fn(|k| match char::from_u32(0xC0 + k as u32).map(fold_latin) {
+        Some(Fold::Lower) => {
+            let c = char::from_u32(0xC0 + k as u32).unwrap_or(' ');
+            match (c.to_lowercase().next(), c.to_lowercase().nth(1)) {
+                (Some(l), None) => Fold::One(l),
+                _ => Fold::Lower,
+            }
+        }
+        Some(f) => f,
+        None => Fold::Lower,
+    })
+});
 
 fn fold_latin(c: char) -> Fold {
     match c {
@@ -324,8 +343,13 @@ pub(crate) fn is_word(c: char) -> bool {
         c.is_ascii_alphanumeric()
     } else if matches!(c, '\u{0400}'..='\u{0481}' | '\u{048A}'..='\u{04FF}') {
         true // Cyrillic letters, without the table lookup
-    } else if matches!(c, '\u{2000}'..='\u{206F}' | '\u{00A0}'..='\u{00BF}') {
-        false // punctuation and spaces
+    } else if matches!(c, '\u{00A0}'..='\u{00BF}') {
+        // symbols and punctuation, but for a few letters and numbers
+        matches!(c, 'ª' | '²' | '³' | 'µ' | '¹' | 'º' | '¼' | '½' | '¾')
+    } else if matches!(c, '\u{2000}'..='\u{206F}' | '\u{2500}'..='\u{25FF}') {
+        false // punctuation, spaces, box drawing
+    } else if matches!(c, '\u{00C0}'..='\u{00FF}') {
+        c != '×' && c != '÷' // Latin-1 letters
     } else {
         c.is_alphanumeric()
     }
@@ -368,6 +392,26 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(fold_str(input), *want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn fast_paths_agree_with_unicode_tables() {
+        for c in ('\u{0}'..='\u{3000}').chain('\u{1E00}'..='\u{1EFF}') {
+            assert_eq!(is_word(c), c.is_alphanumeric(), "{c:?}");
+        }
+        let text = |f: Fold, c: char| -> String {
+            match f {
+                Fold::One(x) => x.to_string(),
+                Fold::Str(s) => s.to_owned(),
+                Fold::Lower => c.to_lowercase().collect(),
+                Fold::Space => " ".to_owned(),
+                Fold::Remove => String::new(),
+            }
+        };
+        for c in '\u{00C0}'..='\u{00FF}' {
+            let k = (u32::from(c) - 0xC0) as usize;
+            assert_eq!(text(LATIN1[k], c), text(fold_latin(c), c), "{c:?}");
         }
     }
 

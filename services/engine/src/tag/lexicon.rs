@@ -1,6 +1,7 @@
 //! Lexicon sources and their compilation: parsing the file format (see
 //! `lexicons/README.md`), merging the files of one language, and building
-//! one Aho-Corasick automaton per language.
+//! one key matcher per language (an anchored Aho-Corasick trie walked at
+//! word starts, see `scan`), plus one for group terms.
 //!
 //! Compilation validates everything once: a bad line is rejected with
 //! `file:line: reason`, and the result is immutable and `Send + Sync`, so
@@ -9,11 +10,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use sha2::{Digest, Sha256};
 
 use super::Category;
 use super::pattern::Pattern;
+use super::scan::KeyMatcher;
 use crate::Lang;
 
 /// One lexicon file's name and contents.
@@ -190,14 +191,14 @@ impl Entry {
 #[derive(Debug)]
 pub(crate) struct LangLexicon {
     pub(crate) lang: Lang,
-    pub(crate) automaton: AhoCorasick,
-    /// For each automaton pattern: the `(entry, alternative)` pairs keyed
-    /// by it.
-    pub(crate) keys: Vec<Vec<(u32, u16)>>,
+    pub(crate) automaton: KeyMatcher,
+    /// For each automaton key: the `(entry, alternative)` pairs keyed by
+    /// it.
+    pub(crate) keys: Vec<Vec<KeyPair>>,
     /// Automaton of the group terms, searched on demand by filters.
-    pub(crate) term_automaton: AhoCorasick,
+    pub(crate) term_automaton: KeyMatcher,
     /// Like `keys`, for `term_automaton`.
-    pub(crate) term_keys: Vec<Vec<(u32, u16)>>,
+    pub(crate) term_keys: Vec<Vec<KeyPair>>,
     pub(crate) entries: Vec<Entry>,
     pub(crate) groups: Vec<String>,
     pub(crate) negation_window: usize,
@@ -233,10 +234,6 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = embedded![
 /// Negation window used when a language sets none (words between the
 /// negator and the cue).
 pub(crate) const DEFAULT_NEGATION_WINDOW: usize = 4;
-
-/// Automata with more key patterns than this use a contiguous NFA instead
-/// of a DFA (a DFA build of very large lexicons costs too much time).
-const DFA_MAX_KEYS: usize = 3000;
 
 impl Lexicons {
     /// The default lexicons built into the binary (`lexicons/` in the
@@ -727,8 +724,21 @@ impl ParsedLang {
                     } else {
                         &mut main
                     };
+                    let whole = (e.pattern.elems.len() == 1 && !a.stem)
+                        .then(|| e.pattern.keys(a))
+                        .and_then(|k| k.into_iter().next());
                     for key in e.pattern.keys(a) {
-                        set.add(key, ei as u32, ai as u16);
+                        // The key is the whole pattern: only the word end
+                        // is left to check.
+                        let literal = whole.as_ref() == Some(&key);
+                        set.add(
+                            key,
+                            KeyPair {
+                                entry: ei as u32,
+                                alt: ai as u16,
+                                literal,
+                            },
+                        );
                     }
                 }
             }
@@ -755,8 +765,8 @@ impl ParsedLang {
             });
         }
         let file = self.files.first().cloned().unwrap_or_default();
-        let automaton = main.build(&file, MatchKind::Standard)?;
-        let term_automaton = terms.build(&file, MatchKind::Standard)?;
+        let automaton = main.build(&file)?;
+        let term_automaton = terms.build(&file)?;
         let keys = main.entries;
         let term_keys = terms.entries;
         let mut counts: Vec<(Category, usize)> = Vec::new();
@@ -833,16 +843,28 @@ impl ParsedLang {
     }
 }
 
+/// One entry alternative that an automaton key stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyPair {
+    /// Entry index.
+    pub(crate) entry: u32,
+    /// Alternative of the entry's first element.
+    pub(crate) alt: u16,
+    /// The key is the entry's whole pattern (one literal element): a key
+    /// occurrence matches when no word character follows it.
+    pub(crate) literal: bool,
+}
+
 /// Distinct automaton keys and the `(entry, alternative)` pairs of each.
 #[derive(Default)]
 struct KeySet {
     index: HashMap<String, usize>,
     texts: Vec<String>,
-    entries: Vec<Vec<(u32, u16)>>,
+    entries: Vec<Vec<KeyPair>>,
 }
 
 impl KeySet {
-    fn add(&mut self, key: String, entry: u32, alt: u16) {
+    fn add(&mut self, key: String, pair: KeyPair) {
         let k = match self.index.get(&key) {
             Some(&k) => k,
             None => {
@@ -852,30 +874,22 @@ impl KeySet {
                 self.texts.len() - 1
             }
         };
-        if !self.entries[k].contains(&(entry, alt)) {
-            self.entries[k].push((entry, alt));
+        if !self.entries[k].contains(&pair) {
+            self.entries[k].push(pair);
         }
     }
 
-    fn build(&self, file: &str, match_kind: MatchKind) -> Result<AhoCorasick, LexiconError> {
-        let kind = if self.texts.len() <= DFA_MAX_KEYS {
-            AhoCorasickKind::DFA
-        } else {
-            AhoCorasickKind::ContiguousNFA
-        };
-        // No prefilter: every key starts with a space (or is a rare glued
-        // suffix), so a start-byte prefilter only adds restarts. Standard
-        // semantics with an overlapping search: no match is hidden by
-        // another (leftmost-longest would hide "no" under "no reason").
-        AhoCorasick::builder()
-            .prefilter(false)
-            .match_kind(match_kind)
-            .kind(Some(kind))
-            .build(&self.texts)
-            .map_err(|e| LexiconError::Build {
-                file: file.to_owned(),
-                reason: e.to_string(),
-            })
+    fn build(&self, file: &str) -> Result<KeyMatcher, LexiconError> {
+        KeyMatcher::build(
+            self.texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_str(), i as u32)),
+        )
+        .map_err(|reason| LexiconError::Build {
+            file: file.to_owned(),
+            reason,
+        })
     }
 }
 

@@ -2,7 +2,8 @@
 //! lexicons, negation-aware, for English and Russian.
 //!
 //! [`Lexicons`] compiles lexicon sources (plain text, format in
-//! `lexicons/README.md`) once into one automaton per language; it is
+//! `lexicons/README.md`) once into one key automaton per language (walked
+//! only from word starts, so most words cost a table probe); it is
 //! immutable and `Send + Sync`, so a server shares it behind an `Arc` and
 //! swaps the `Arc` on reload. [`tag`] finds the cues of a text whose
 //! sentences are already known and scores them. For lexicon authors,
@@ -31,6 +32,7 @@ mod engine;
 mod fold;
 mod lexicon;
 mod pattern;
+mod scan;
 #[cfg(test)]
 mod tests;
 

@@ -53,6 +53,10 @@ pub(crate) struct Pattern {
     pub(crate) glued: bool,
     /// The elements; the first is always [`Elem::Words`].
     pub(crate) elems: Vec<Elem>,
+    /// Per element, the [`lead`] signatures of its alternatives (empty for
+    /// other elements): a word whose signature is not in the set cannot
+    /// match, checked before comparing alternatives.
+    leads: Vec<[u64; 4]>,
 }
 
 /// Largest gap a pattern may declare.
@@ -175,7 +179,24 @@ impl Pattern {
                 }
             }
         }
-        Ok(Pattern { glued, elems })
+        let leads = elems
+            .iter()
+            .map(|e| {
+                let mut set = [0u64; 4];
+                if let Elem::Words(alts) = e {
+                    for a in alts {
+                        let l = usize::from(lead(a.text.as_bytes()));
+                        set[l >> 6] |= 1 << (l & 63);
+                    }
+                }
+                set
+            })
+            .collect();
+        Ok(Pattern {
+            glued,
+            elems,
+            leads,
+        })
     }
 
     /// A text that the pattern matches in full: first alternatives, stems
@@ -203,8 +224,9 @@ impl Pattern {
 
     /// The end of the shortest match whose first element's alternative `alt`
     /// was found by the automaton at `start..key_end` of `text`.
-    /// The automaton key may be only a prefix of the alternative (its first
-    /// word); the rest is compared here.
+    /// Every key holds the whole text of its alternative, so the caller
+    /// guarantees that `text[start..]` starts with it (not compared again
+    /// in release builds).
     #[inline]
     pub(crate) fn verify(&self, text: &str, alt: usize, start: usize) -> Option<usize> {
         if !self.glued && !boundary_before(text, start) {
@@ -214,16 +236,19 @@ impl Pattern {
             return None;
         };
         let a = alts.get(alt)?;
-        if !text.as_bytes()[start..].starts_with(a.text.as_bytes()) {
+        // The caller found the key, of which `a.text` is a prefix: checked
+        // again only in debug builds.
+        debug_assert!(text.as_bytes()[start..].starts_with(a.text.as_bytes()));
+        if !text.is_char_boundary(start + a.text.len()) {
             return None;
         }
         let end = word_end(text, start + a.text.len(), a.stem)?;
-        seq(&self.elems, 1, text, end, false)
+        seq(self, 1, text, end, false)
     }
 
     /// The automaton keys of alternative `alt` of the first element: its
     /// text after a space (unless glued), and when it is a short literal
-    /// (under 4 bytes) followed directly by another word element, one key
+    /// (under 4 characters) followed directly by another word element, one key
     /// per alternative of that element ("i think", "i believe" instead of
     /// "i"), so the automaton does not fire on every common short word. A key is always a prefix of
     /// every match it stands for; `verify` checks the whole pattern.
@@ -234,7 +259,9 @@ impl Pattern {
             format!(" {}", alt.text)
         };
         match self.elems.get(1) {
-            Some(Elem::Words(next)) if !alt.stem && alt.text.len() < 4 && next.len() <= 64 => {
+            Some(Elem::Words(next))
+                if !alt.stem && alt.text.chars().count() < 4 && next.len() <= 64 =>
+            {
                 next.iter().map(|n| format!("{base} {}", n.text)).collect()
             }
             _ => vec![base],
@@ -316,13 +343,54 @@ pub(crate) fn boundary_before(text: &str, i: usize) -> bool {
 #[inline]
 fn word_end(text: &str, end: usize, stem: bool) -> Option<usize> {
     if stem {
-        let tail = &text[end..];
-        let n = tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
-        Some(end + n)
+        Some(word_chars_end(text, end))
     } else if char_at(text, end).is_some_and(is_word) {
         None
     } else {
         Some(end)
+    }
+}
+
+/// A byte summarizing the first character of `t`: an ASCII byte itself,
+/// otherwise 128 + the low bit of the lead byte and the low 6 bits of the
+/// next (all Cyrillic letters differ).
+#[inline]
+fn lead(t: &[u8]) -> u8 {
+    match t {
+        [b0, ..] if *b0 < 0x80 => *b0,
+        [b0, b1, ..] => 0x80 | (b0 & 1) << 6 | (b1 & 0x3F),
+        _ => 0x80,
+    }
+}
+
+/// `t.starts_with(p)`, first byte compared inline (most alternatives fail
+/// there; a call to `memcmp` per alternative costs more).
+#[inline]
+fn has_prefix(t: &[u8], p: &[u8]) -> bool {
+    match (t.first(), p.first()) {
+        (Some(a), Some(b)) if a != b => false,
+        _ => t.starts_with(p),
+    }
+}
+
+/// The end of the run of word characters starting at `i` (ASCII and
+/// lower-case Cyrillic without decoding characters).
+#[inline]
+fn word_chars_end(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    let mut j = i;
+    loop {
+        match b.get(j) {
+            Some(c) if c.is_ascii_alphanumeric() => j += 1,
+            Some(c) if c.is_ascii() => return j,
+            None => return j,
+            Some(0xD0) if b.get(j + 1).is_some_and(|n| (0xB0..=0xBF).contains(n)) => j += 2,
+            Some(0xD1) if b.get(j + 1).is_some_and(|n| (0x80..=0x8F).contains(n)) => j += 2,
+            Some(_) => {
+                let tail = &text[j..];
+                return j + tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
+            }
+        }
     }
 }
 
@@ -335,6 +403,11 @@ pub(crate) fn is_hard_stop(c: char) -> bool {
 /// Skips separators (non-word characters other than hard stops) from `p`;
 /// `None` when none were skipped or a hard stop or the end was reached.
 fn skip_separators(text: &str, p: usize) -> Option<usize> {
+    // Most often one space, then a word.
+    let b = text.as_bytes();
+    if b.get(p) == Some(&b' ') && b.get(p + 1).is_some_and(u8::is_ascii_alphanumeric) {
+        return Some(p + 1);
+    }
     let tail = &text[p..];
     let n = tail.find(|c: char| is_word(c) || is_hard_stop(c))?;
     if n == 0 || is_hard_stop(char_at(tail, n)?) {
@@ -345,7 +418,8 @@ fn skip_separators(text: &str, p: usize) -> Option<usize> {
 
 /// Smallest end of `elems[i..]` matched from `p` (the end of the previous
 /// element); `after_gap` when the previous element was a gap.
-fn seq(elems: &[Elem], i: usize, text: &str, p: usize, after_gap: bool) -> Option<usize> {
+fn seq(pat: &Pattern, i: usize, text: &str, p: usize, after_gap: bool) -> Option<usize> {
+    let elems = &pat.elems;
     let Some(elem) = elems.get(i) else {
         return Some(p);
     };
@@ -361,11 +435,15 @@ fn seq(elems: &[Elem], i: usize, text: &str, p: usize, after_gap: bool) -> Optio
     match elem {
         Elem::Words(alts) => {
             let q = word_start(p)?;
-            let tail = &text[q..];
+            let tail = &text.as_bytes()[q..];
+            let l = usize::from(lead(tail));
+            if pat.leads[i][l >> 6] & (1 << (l & 63)) == 0 {
+                return None;
+            }
             alts.iter()
-                .filter(|a| tail.starts_with(a.text.as_str()))
+                .filter(|a| has_prefix(tail, a.text.as_bytes()))
                 .filter_map(|a| word_end(text, q + a.text.len(), a.stem))
-                .filter_map(|e| seq(elems, i + 1, text, e, false))
+                .filter_map(|e| seq(pat, i + 1, text, e, false))
                 .min()
         }
         Elem::Num => {
@@ -374,14 +452,30 @@ fn seq(elems: &[Elem], i: usize, text: &str, p: usize, after_gap: bool) -> Optio
                 return None;
             }
             let e = number_end(text, q);
-            seq(elems, i + 1, text, e, false)
+            seq(pat, i + 1, text, e, false)
         }
         Elem::Gap { min, max } => {
             let mut best: Option<usize> = None;
             let mut pos = p;
+            // When words follow the gap, the word after each skipped one is
+            // checked against their first characters here, before a call.
+            let next_leads = match elems.get(i + 1) {
+                Some(Elem::Words(_)) => pat.leads.get(i + 1),
+                _ => None,
+            };
             for k in 0..=*max {
+                let q = skip_separators(text, pos);
+                let worth = match (next_leads, q) {
+                    (Some(set), Some(q)) => {
+                        let l = usize::from(lead(&text.as_bytes()[q..]));
+                        set[l >> 6] & (1 << (l & 63)) != 0
+                    }
+                    (Some(_), None) => false,
+                    (None, _) => true,
+                };
                 if k >= *min
-                    && let Some(e) = seq(elems, i + 1, text, pos, true)
+                    && worth
+                    && let Some(e) = seq(pat, i + 1, text, pos, true)
                 {
                     best = Some(best.map_or(e, |b| b.min(e)));
                 }
@@ -389,7 +483,7 @@ fn seq(elems: &[Elem], i: usize, text: &str, p: usize, after_gap: bool) -> Optio
                     break;
                 }
                 // skip one more word
-                let Some(q) = skip_separators(text, pos) else {
+                let Some(q) = q else {
                     break;
                 };
                 pos = word_end(text, q, true)?;

@@ -1,0 +1,480 @@
+//! Finding automaton keys in a folded text without scanning every byte.
+//!
+//! Owns [`KeyMatcher`]: the keys of one automaton (main or group terms) split
+//! in two sets.
+//! - Word-start keys (every pattern without a leading `*`) are stored
+//!   without their leading space in an *anchored* automaton (a trie: no
+//!   failure transitions). It is walked from every word start of the folded
+//!   text (every byte after a space) and the walk stops at the first dead
+//!   state, so most words cost one or two transitions instead of an
+//!   unanchored scan of every byte. Every key that starts at a word start is
+//!   reported, shorter ones included (each match state on the walk is
+//!   reported, not just the longest), so no valid match is lost.
+//! - Glued keys (`*n't`) can start anywhere: an ordinary unanchored
+//!   overlapping Aho-Corasick search (with its prefilter, the keys are
+//!   rare) over the range.
+//!
+//! It does not verify patterns: callers check the whole pattern at each key
+//! occurrence it reports.
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, MatchKind};
+
+/// The anchored automaton: a contiguous NFA, whose compact states keep
+/// walks in cache (measured faster than a DFA here, and quicker to build).
+type Trie = aho_corasick::nfa::contiguous::NFA;
+
+/// Keys of one automaton and the payload of each, searched at word starts
+/// (and anywhere for glued keys).
+#[derive(Debug)]
+pub(crate) struct KeyMatcher {
+    trie: Trie,
+    /// Which word starts can begin a word-start key.
+    filter: StartFilter,
+    /// Payload index of each pattern of `trie`.
+    trie_keys: Vec<u32>,
+    /// Unanchored automaton of the glued keys; `None` when there are none.
+    glued: Option<AhoCorasick>,
+    /// Payload index of each pattern of `glued`.
+    glued_keys: Vec<u32>,
+}
+
+/// Where a key occurrence starts and ends, and which payload it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyHit {
+    /// Byte offset of the first byte of the key (for a word-start key, the
+    /// word start, after the space).
+    pub(crate) start: usize,
+    /// Byte offset after the key.
+    pub(crate) end: usize,
+    /// The payload index given to [`KeyMatcher::build`].
+    pub(crate) key: u32,
+}
+
+impl KeyMatcher {
+    /// Builds a matcher of `keys`: each is `(text, payload)`; a text that
+    /// starts with a space is a word-start key, any other is glued.
+    pub(crate) fn build<'a>(
+        keys: impl IntoIterator<Item = (&'a str, u32)>,
+    ) -> Result<KeyMatcher, String> {
+        let mut anchored: Vec<&[u8]> = Vec::new();
+        let mut trie_keys = Vec::new();
+        let mut glued: Vec<&[u8]> = Vec::new();
+        let mut glued_keys = Vec::new();
+        for (text, payload) in keys {
+            match text.strip_prefix(' ') {
+                Some(word) if !word.is_empty() => {
+                    anchored.push(word.as_bytes());
+                    trie_keys.push(payload);
+                }
+                Some(_) => return Err("empty key".to_owned()),
+                None if text.is_empty() => return Err("empty key".to_owned()),
+                None => {
+                    glued.push(text.as_bytes());
+                    glued_keys.push(payload);
+                }
+            }
+        }
+        let trie = aho_corasick::nfa::contiguous::Builder::new()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(&anchored)
+            .map_err(|e| e.to_string())?;
+        let glued = if glued.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(&glued)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
+        let filter = StartFilter::new(&trie, &anchored);
+        Ok(KeyMatcher {
+            trie,
+            filter,
+            trie_keys,
+            glued,
+            glued_keys,
+        })
+    }
+
+    /// Heap memory of the automata and tables, in bytes.
+    pub(crate) fn memory_usage(&self) -> usize {
+        let trie = self.trie.memory_usage();
+        trie + self.glued.as_ref().map_or(0, AhoCorasick::memory_usage)
+            + (self.trie_keys.capacity() + self.glued_keys.capacity()) * 4
+            + self.filter.memory_usage()
+    }
+
+    /// Calls `hit` for every key occurrence that starts at `q` and ends at
+    /// `b` at the latest: a word-start key when `q` follows a space, or a
+    /// glued key.
+    pub(crate) fn find_at(&self, f: &str, q: usize, b: usize, mut hit: impl FnMut(KeyHit)) {
+        let b = b.min(f.len());
+        if q == 0 || q > b || !f.is_char_boundary(q) {
+            return;
+        }
+        let bytes = &f.as_bytes()[..b];
+        if bytes[q - 1] == b' ' {
+            walk_word_start(
+                &self.trie,
+                &self.filter,
+                &self.trie_keys,
+                bytes,
+                q,
+                &mut hit,
+            );
+        }
+        if let Some(g) = &self.glued {
+            let mut b = b;
+            while !f.is_char_boundary(b) {
+                b += 1;
+            }
+            let input = aho_corasick::Input::new(f).range(q..b);
+            for m in g.find_overlapping_iter(input) {
+                if m.start() == q {
+                    hit(KeyHit {
+                        start: q,
+                        end: m.end(),
+                        key: self.glued_keys[m.pattern().as_usize()],
+                    });
+                }
+            }
+        }
+    }
+
+    /// Calls `hit` for every key occurrence lying inside `f[a..b]`, a
+    /// word-start key counting its leading space (so its word starts at
+    /// `a + 1` or later). Word-start keys come in start order, then glued
+    /// keys in the order of their ends.
+    pub(crate) fn find(&self, f: &str, a: usize, b: usize, mut hit: impl FnMut(KeyHit)) {
+        let b = b.min(f.len());
+        if a >= b {
+            return;
+        }
+        walk_word_starts(
+            &self.trie,
+            &self.filter,
+            &self.trie_keys,
+            f.as_bytes(),
+            a,
+            b,
+            &mut hit,
+        );
+        if let Some(g) = &self.glued {
+            let mut a = a;
+            while !f.is_char_boundary(a) {
+                a -= 1;
+            }
+            let mut b = b;
+            while !f.is_char_boundary(b) {
+                b += 1;
+            }
+            let input = aho_corasick::Input::new(f).range(a..b);
+            for m in g.find_overlapping_iter(input) {
+                hit(KeyHit {
+                    start: m.start(),
+                    end: m.end(),
+                    key: self.glued_keys[m.pattern().as_usize()],
+                });
+            }
+        }
+    }
+}
+
+/// Walks the anchored automaton `ac` from every byte after a space in
+/// `bytes[a..b]`, reporting every key that ends on the walk (up to `b`).
+#[inline(always)]
+fn walk_word_starts<A: Automaton>(
+    ac: &A,
+    filter: &StartFilter,
+    payload: &[u32],
+    bytes: &[u8],
+    a: usize,
+    b: usize,
+    hit: &mut impl FnMut(KeyHit),
+) {
+    let bytes = &bytes[..b];
+    let mut base = a;
+    while base < bytes.len() {
+        // Spaces of the next 8 bytes, as the high bit of each byte of `m`.
+        let mut m = match bytes.get(base..base + 8) {
+            Some(w) => {
+                let mut arr = [0u8; 8];
+                arr.copy_from_slice(w);
+                spaces(u64::from_le_bytes(arr))
+            }
+            None => bytes[base..]
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| **x == b' ')
+                .fold(0u64, |m, (k, _)| m | 0x80 << (8 * k)),
+        };
+        while m != 0 {
+            let q = base + (m.trailing_zeros() / 8) as usize + 1;
+            m &= m - 1;
+            walk_word_start(ac, filter, payload, bytes, q, hit);
+        }
+        base += 8;
+    }
+}
+
+/// The high bit of each byte of `w` that is a space, exactly (no carries
+/// between bytes).
+#[inline(always)]
+fn spaces(w: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let x = w ^ 0x2020_2020_2020_2020;
+    // High bit set for every non-zero byte of `x`.
+    let nonzero = ((x & LOW7) + LOW7) | x;
+    !nonzero & !LOW7
+}
+
+/// Walks the anchored automaton from word start `q`, unless the start
+/// filter rules every key out, and reports every key that ends on the walk.
+#[inline(always)]
+fn walk_word_start<A: Automaton>(
+    ac: &A,
+    filter: &StartFilter,
+    payload: &[u32],
+    bytes: &[u8],
+    q: usize,
+    hit: &mut impl FnMut(KeyHit),
+) {
+    match filter.start(bytes, q) {
+        Start::None => {}
+        Start::Root => walk(ac, filter.root, payload, bytes, q, q, hit),
+        Start::After4(sid) => walk(ac, sid, payload, bytes, q, q + 4, hit),
+    }
+}
+
+/// Walks the anchored automaton from state `sid`, reached from word start
+/// `q` by `bytes[q..from]`, and reports every key that ends at `from` or
+/// later on the walk.
+#[inline(always)]
+fn walk<A: Automaton>(
+    ac: &A,
+    mut sid: StateID,
+    payload: &[u32],
+    bytes: &[u8],
+    q: usize,
+    from: usize,
+    hit: &mut impl FnMut(KeyHit),
+) {
+    let mut report = |sid: StateID, end: usize| {
+        for k in 0..ac.match_len(sid) {
+            let pid = ac.match_pattern(sid, k);
+            // A match state also lists keys that are suffixes of the path
+            // (copied from failure states): only keys starting at `q`
+            // count here.
+            if ac.pattern_len(pid) == end - q {
+                hit(KeyHit {
+                    start: q,
+                    end,
+                    key: payload[pid.as_usize()],
+                });
+            }
+        }
+    };
+    if from > q && ac.is_match(sid) {
+        report(sid, from);
+    }
+    for (i, &byte) in bytes.iter().enumerate().skip(from) {
+        sid = ac.next_state(Anchored::Yes, sid, byte);
+        if ac.is_special(sid) {
+            if ac.is_dead(sid) {
+                return;
+            }
+            if ac.is_match(sid) {
+                report(sid, i + 1);
+            }
+        }
+    }
+}
+
+/// Where to start walking at a word start, decided before touching the
+/// automaton.
+enum Start {
+    /// No key starts here.
+    None,
+    /// Walk from the start state.
+    Root,
+    /// Walk from this state, reached by the 4 bytes at the word start.
+    After4(StateID),
+}
+
+/// A slot of [`StartFilter::table`]: 4 bytes and the state after them.
+type Slot = ([u8; 4], StateID);
+
+/// A cheap test of whether a key can start at a word start, and a jump
+/// over the first 4 bytes of the walk: keys shorter than 4 bytes are
+/// looked up by their first 2 bytes (exact bit set; a 1-byte key sets every
+/// second byte), longer keys by their first 4 bytes (a hashed bit set, then
+/// a hash table giving the automaton state after those bytes). False
+/// positives only cost a lookup or a walk; there are no false negatives.
+#[derive(Debug)]
+struct StartFilter {
+    /// The anchored start state.
+    root: StateID,
+    /// Bit `b0 << 8 | b1` for keys shorter than 4 bytes.
+    short: Box<[u64]>,
+    /// Bit `hash(first 4 bytes)` for keys of 4 bytes or more.
+    long: Box<[u64]>,
+    /// Open addressing by `hash(first 4 bytes)`: the 4 bytes and the state
+    /// after them.
+    table: Box<[Option<Slot>]>,
+}
+
+impl StartFilter {
+    const BITS: u32 = 16;
+    const WORDS: usize = 1 << (Self::BITS - 6);
+
+    fn new<A: Automaton>(ac: &A, keys: &[&[u8]]) -> StartFilter {
+        let root = ac.start_state(Anchored::Yes).unwrap_or(StateID::ZERO);
+        let mut short = vec![0u64; Self::WORDS].into_boxed_slice();
+        let mut long = vec![0u64; Self::WORDS].into_boxed_slice();
+        let set = |v: &mut [u64], bit: usize| v[bit >> 6] |= 1 << (bit & 63);
+        let mut prefixes: Vec<[u8; 4]> = Vec::new();
+        for k in keys {
+            match *k {
+                [b0] => {
+                    for b1 in 0..=255usize {
+                        set(&mut short, usize::from(*b0) << 8 | b1);
+                    }
+                }
+                [b0, b1] | [b0, b1, _] => set(&mut short, usize::from(*b0) << 8 | usize::from(*b1)),
+                [b0, b1, b2, b3, ..] => {
+                    let w = [*b0, *b1, *b2, *b3];
+                    set(&mut long, Self::hash(w));
+                    prefixes.push(w);
+                }
+                [] => {}
+            }
+        }
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        let size = (prefixes.len() * 2).next_power_of_two().max(16);
+        let mut table = vec![None; size].into_boxed_slice();
+        for w in prefixes {
+            let sid = w
+                .iter()
+                .fold(root, |sid, &b| ac.next_state(Anchored::Yes, sid, b));
+            let mut i = Self::hash(w) & (size - 1);
+            while table[i].is_some() {
+                i = (i + 1) & (size - 1);
+            }
+            table[i] = Some((w, sid));
+        }
+        StartFilter {
+            root,
+            short,
+            long,
+            table,
+        }
+    }
+
+    /// Heap bytes.
+    fn memory_usage(&self) -> usize {
+        (self.short.len() + self.long.len()) * 8
+            + self.table.len() * std::mem::size_of::<Option<Slot>>()
+    }
+
+    #[inline(always)]
+    fn hash(w: [u8; 4]) -> usize {
+        (u32::from_le_bytes(w).wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS)) as usize
+    }
+
+    #[inline(always)]
+    fn get(v: &[u64], bit: usize) -> bool {
+        v[bit >> 6] & (1 << (bit & 63)) != 0
+    }
+
+    /// Where to walk from at word start `q`.
+    #[inline(always)]
+    fn start(&self, bytes: &[u8], q: usize) -> Start {
+        let Some(&[b0, b1, b2, b3]) = bytes.get(q..q + 4) else {
+            return Start::Root;
+        };
+        if Self::get(&self.short, usize::from(b0) << 8 | usize::from(b1)) {
+            return Start::Root;
+        }
+        let w = [b0, b1, b2, b3];
+        let h = Self::hash(w);
+        if !Self::get(&self.long, h) {
+            return Start::None;
+        }
+        let mask = self.table.len() - 1;
+        let mut i = h & mask;
+        while let Some((k, sid)) = self.table[i] {
+            if k == w {
+                return Start::After4(sid);
+            }
+            i = (i + 1) & mask;
+        }
+        Start::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn spaces_table() {
+        let cases: &[(&[u8; 8], u64)] = &[
+            (b"        ", 0x8080_8080_8080_8080),
+            (b"abcdefgh", 0),
+            (b" a!\x00\xff\xa0x ", 0x8000_0000_0000_0080),
+            (b"\x20\x21\x1f\xa0\x60\x00\x20\x20", 0x8080_0000_0000_0080),
+        ];
+        for (w, want) in cases {
+            assert_eq!(spaces(u64::from_le_bytes(**w)), *want, "{w:?}");
+        }
+    }
+
+    /// Every occurrence of every key, found by comparing at every offset.
+    fn naive(keys: &[&str], f: &str, a: usize, b: usize) -> Vec<(usize, usize, u32)> {
+        let mut out = Vec::new();
+        for (k, key) in keys.iter().enumerate() {
+            for s in a..b {
+                if f.as_bytes()[s..b].starts_with(key.as_bytes()) {
+                    let start = if key.starts_with(' ') { s + 1 } else { s };
+                    out.push((start, s + key.len(), k as u32));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    fn found(m: &KeyMatcher, f: &str, a: usize, b: usize) -> Vec<(usize, usize, u32)> {
+        let mut out = Vec::new();
+        m.find(f, a, b, |h| out.push((h.start, h.end, h.key)));
+        out.sort_unstable();
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn finds_every_key_occurrence(
+            text in "[ abnoé'-]{0,40}",
+            a in 0usize..48,
+            b in 0usize..48,
+        ) {
+            let keys = [" a", " ab", " a b", " b", " no", " no a", " é", "n'", "'", " bbbbb"];
+            let m = KeyMatcher::build(
+                keys.iter().enumerate().map(|(i, k)| (*k, i as u32)),
+            ).expect("builds");
+            let f = format!(" {text}");
+            let b = b.min(f.len());
+            let a = a.min(b);
+            // Ranges on character boundaries, as callers use them.
+            prop_assume!(f.is_char_boundary(a) && f.is_char_boundary(b));
+            prop_assert_eq!(found(&m, &f, a, b), naive(&keys, &f, a, b));
+        }
+    }
+}
