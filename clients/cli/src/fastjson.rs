@@ -230,6 +230,43 @@ pub(crate) struct FastMapper<'t> {
     units: usize,
 }
 
+/// Code points in `bytes` (every byte that is not a UTF-8 continuation byte
+/// starts one), plus one per 4-byte lead (>= 0xF0) when `utf16` (those take
+/// two UTF-16 units). Eight bytes per step: each byte lane holds its own
+/// count, summed across lanes before any lane can overflow.
+fn count_units(bytes: &[u8], utf16: bool) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    let lane = |w: u64| {
+        // a lead or ASCII byte: bit 7 clear, or bit 6 set
+        let starts = ((!w >> 7) | (w >> 6)) & LO;
+        let four = (w >> 4) & (w >> 5) & (w >> 6) & (w >> 7) & LO;
+        starts + if utf16 { four } else { 0 }
+    };
+    let mut words = bytes.chunks_exact(8);
+    let mut n = 0usize;
+    loop {
+        // at most 2 per lane per word: 127 words cannot overflow a lane
+        let mut acc = 0u64;
+        let mut taken = 0;
+        for w in words.by_ref().take(127) {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(w);
+            acc += lane(u64::from_le_bytes(a));
+            taken += 1;
+        }
+        // bytes to 16-bit lanes, then the four lanes summed in the top one
+        let pairs = (acc & 0x00FF_00FF_00FF_00FF) + ((acc >> 8) & 0x00FF_00FF_00FF_00FF);
+        n += (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as usize;
+        if taken < 127 {
+            break;
+        }
+    }
+    for &b in words.remainder() {
+        n += usize::from((b as i8) >= -0x40) + usize::from(utf16 && b >= 0xF0);
+    }
+    n
+}
+
 impl<'t> FastMapper<'t> {
     /// A mapper over `text`.
     pub(crate) fn new(text: &'t str, unit: Offsets) -> Self {
@@ -255,19 +292,7 @@ impl<'t> FastMapper<'t> {
             self.units = 0;
         }
         let gap = &self.text.as_bytes()[self.byte..byte];
-        // Every non-continuation byte starts one code point; a 4-byte lead
-        // (>= 0xF0) is one more UTF-16 unit.
-        // Counted in u8 per block of 127 (at most 2 per byte, no overflow)
-        // so the loop stays in byte lanes.
-        let utf16 = u8::from(self.unit == Offsets::Utf16);
-        let mut n = 0;
-        for block in gap.chunks(127) {
-            let mut c = 0u8;
-            for &b in block {
-                c += u8::from((b as i8) >= -0x40) + (u8::from(b >= 0xF0) & utf16);
-            }
-            n += usize::from(c);
-        }
+        let n = count_units(gap, self.unit == Offsets::Utf16);
         self.units += n;
         self.byte = byte;
         self.units
@@ -419,6 +444,22 @@ mod tests {
         o.language = None;
         o.lexicon_version = None;
         check(&o);
+    }
+
+    #[test]
+    fn unit_count_matches_byte_loop() {
+        let long = "aéя😀\u{10FFFF}".repeat(400);
+        for text in ["", "abc", "😀😀😀😀😀😀😀😀😀", long.as_str(), &"я".repeat(2000)] {
+            let b = text.as_bytes();
+            for end in [0, 1, 7, 8, 9, 1015, 1016, 1017, b.len() / 2, b.len()] {
+                let end = end.min(b.len());
+                let gap = &b[..end];
+                let cps = gap.iter().filter(|&&x| (x as i8) >= -0x40).count();
+                let fours = gap.iter().filter(|&&x| x >= 0xF0).count();
+                assert_eq!(count_units(gap, false), cps, "{end}");
+                assert_eq!(count_units(gap, true), cps + fours, "{end}");
+            }
+        }
     }
 
     #[test]
