@@ -268,8 +268,14 @@ fn count_units(bytes: &[u8], utf16: bool) -> usize {
 }
 
 impl<'t> FastMapper<'t> {
-    /// A mapper over `text`.
+    /// A mapper over `text`. In ASCII text every unit is one byte, so
+    /// offsets map to themselves.
     pub(crate) fn new(text: &'t str, unit: Offsets) -> Self {
+        let unit = if unit != Offsets::Utf8 && text.is_ascii() {
+            Offsets::Utf8
+        } else {
+            unit
+        };
         FastMapper {
             text,
             unit,
@@ -449,7 +455,13 @@ mod tests {
     #[test]
     fn unit_count_matches_byte_loop() {
         let long = "aéя😀\u{10FFFF}".repeat(400);
-        for text in ["", "abc", "😀😀😀😀😀😀😀😀😀", long.as_str(), &"я".repeat(2000)] {
+        for text in [
+            "",
+            "abc",
+            "😀😀😀😀😀😀😀😀😀",
+            long.as_str(),
+            &"я".repeat(2000),
+        ] {
             let b = text.as_bytes();
             for end in [0, 1, 7, 8, 9, 1015, 1016, 1017, b.len() / 2, b.len()] {
                 let end = end.min(b.len());
@@ -468,7 +480,7 @@ mod tests {
         let long = format!("{}{}", short.repeat(40), "z".repeat(300));
         // a 4-byte lead after a long ASCII run (2 UTF-16 units at the end of a block)
         let edge = format!("{}😀{}😀", "y".repeat(126), "y".repeat(253));
-        for text in [short, long.as_str(), edge.as_str()] {
+        for text in [short, long.as_str(), edge.as_str(), "plain ASCII. Two."] {
             for (unit, eu) in [
                 (Offsets::Utf8, textstance_engine::OffsetUnit::Utf8),
                 (Offsets::Utf16, textstance_engine::OffsetUnit::Utf16),
