@@ -500,7 +500,18 @@ impl Scanner<'_, '_> {
         }
         let next_is_digit = self.char_at(n).is_some_and(|c| c.is_ascii_digit());
         let class = if tok.len() <= self.lists.longest {
-            self.lists.class(&lowercase(tok))
+            let mut buf = [0u8; 32];
+            match buf.get_mut(..tok.len()).filter(|_| tok.is_ascii()) {
+                Some(b) => {
+                    b.copy_from_slice(tok.as_bytes());
+                    b.make_ascii_lowercase();
+                    // ASCII stays valid UTF-8 when lower-cased
+                    std::str::from_utf8(b)
+                        .ok()
+                        .and_then(|w| self.lists.class(w))
+                }
+                None => self.lists.class(&lowercase(tok)),
+            }
         } else {
             None
         };
@@ -593,6 +604,17 @@ impl Scanner<'_, '_> {
         let floor = self.ceil_boundary(seg.max(j.saturating_sub(TOKEN_WINDOW)));
         let mut i = j;
         while i > floor {
+            let b = self.bytes[i - 1];
+            if b < 0x80 {
+                if b.is_ascii_whitespace()
+                    || b == 0x0B
+                    || matches!(b, b'(' | b'[' | b'"' | b'\'' | b'/')
+                {
+                    return Some(i);
+                }
+                i -= 1;
+                continue;
+            }
             let Some(c) = self.text[floor..i].chars().next_back() else {
                 break;
             };
@@ -910,6 +932,13 @@ impl Scanner<'_, '_> {
     fn skip_ws(&self, i: usize, b: usize) -> usize {
         let b = b.min(self.bytes.len());
         if i >= b {
+            return i;
+        }
+        let mut i = i;
+        while i < b && is_ws_byte(self.bytes[i]) {
+            i += 1;
+        }
+        if i >= b || self.bytes[i] < 0x80 {
             return i;
         }
         let rest = &self.text[i..b];
