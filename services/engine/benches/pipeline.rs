@@ -4,6 +4,10 @@
 //! baseline, measured in the same run on the same documents, is a copy of
 //! each document (`to_owned`), so results read as ratios.
 //!
+//! Each runs twice: `pipeline-10mb-15pct-damaged` on wall time and
+//! `pipeline-cpu` on the thread's CPU time ("MB/s per core", robust to other
+//! jobs on the machine; see `common/cpu_time.rs`).
+//!
 //! Run: `cargo bench -p textstance-engine --bench pipeline`.
 
 // `criterion_group!` generates an undocumented function.
@@ -11,16 +15,20 @@
 
 use std::hint::black_box;
 
+use criterion::measurement::Measurement;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use textstance_engine::{AnalyzeOptions, Input, Lexicons, analyze};
 
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
+
 const SIZE: usize = 10_000_000;
 
-fn bench(c: &mut Criterion) {
+fn bench<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     let docs = textstance_corpus::generate(&textstance_corpus::Options::with_size(SIZE));
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
     let lexicons = Lexicons::embedded().expect("embedded lexicons compile");
-    let mut g = c.benchmark_group("pipeline-10mb-15pct-damaged");
+    let mut g = c.benchmark_group(group);
     g.throughput(Throughput::BytesDecimal(bytes as u64));
     g.sample_size(10);
     g.bench_function("baseline-copy", |b| {
@@ -48,5 +56,18 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn wall(c: &mut Criterion) {
+    bench(c, "pipeline-10mb-15pct-damaged");
+}
+
+fn cpu(c: &mut Criterion<cpu_time::ThreadCpuTime>) {
+    bench(c, "pipeline-cpu");
+}
+
+criterion_group!(wall_time, wall);
+criterion_group! {
+    name = cpu_time_group;
+    config = Criterion::default().with_measurement(cpu_time::ThreadCpuTime);
+    targets = cpu
+}
+criterion_main!(wall_time, cpu_time_group);
