@@ -724,4 +724,3 @@ fn in_regions(regions: &[(usize, usize)], o: usize) -> bool {
     let k = regions.partition_point(|r| r.1 <= o);
     regions.get(k).is_some_and(|r| r.0 <= o)
 }
-
