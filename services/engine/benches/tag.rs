@@ -11,10 +11,16 @@
 //! built from the old and the new matcher): `tag_default_lexicons` 157–162
 //! MiB/s (was 104–124 MiB/s) with `baseline_bare_aho_corasick_overlapping` at
 //! 356–415 MiB/s in the same runs; in CPU time about 170 MB/s per core (was
-//! 132 MB/s). The 200 MB/s target is not met; the cost is now spread over
-//! folding (~16 ms per 10 MB), key walks (~15 ms), verification (~11 ms) and
-//! the rules (~14 ms). Compile of the generated 10,000-entry lexicon: 10–12 ms;
+//! 132 MB/s). Compile of the generated 10,000-entry lexicon: 10–12 ms;
 //! default lexicons 1.1 ms, 0.36 MB.
+//!
+//! Later the same day, fewer allocations per text (scores summed in place,
+//! quotation and cue buffers reused): three interleaved runs, before 159–164
+//! MiB/s, after 162–167 MiB/s (bare Aho-Corasick 401–417 MiB/s); CPU time
+//! per core, three interleaved runs of 6×5 passes: medians 160–164 → 166
+//! MB/s. The 200 MB/s target is not met; the cost is spread over folding
+//! (~25 % of the profile), key walks with their start filter (~22 %),
+//! verification (~18 %), the rules (~14 %) and allocation (~4 %).
 
 // `criterion_group!` generates an undocumented function.
 #![allow(missing_docs)]

@@ -145,6 +145,8 @@ pub(crate) struct Scratch {
     cands: Vec<Cand>,
     order: Vec<usize>,
     emitted: Vec<usize>,
+    /// Quotation regions and the stack of [`quotation_regions`].
+    quotes: (Vec<(usize, usize)>, Vec<char>),
     /// Accepted `(start, end, entry)` per category, sorted by start.
     accepted: [Vec<(usize, usize, u32)>; 3],
 }
@@ -182,6 +184,7 @@ pub(crate) fn run(
         cands,
         order,
         emitted,
+        quotes,
         accepted,
     } = scratch;
     raw_matches(lex, f, raws);
@@ -374,8 +377,11 @@ pub(crate) fn run(
         .map(|&i| cands[i].start)
         .max()
         .map_or(0, |s| folded.to_original(s));
-    let quotes = quotation_regions(&folded.marks, text.len(), last_start);
+    let (quotes, stack) = quotes;
+    quotation_regions(&folded.marks, text.len(), last_start, quotes, stack);
+    let quotes: &[(usize, usize)] = quotes;
     let first_new = cues.len();
+    cues.reserve(emitted.len());
     for &i in emitted.iter() {
         let c = &mut cands[i];
         let e = &lex.entries[c.raw.entry as usize];
@@ -391,7 +397,7 @@ pub(crate) fn run(
             category: cat,
             entry_id: e.id.clone(),
             sentence_index: sentence_of(span.start),
-            in_quotation: in_regions(&quotes, span.start),
+            in_quotation: in_regions(quotes, span.start),
             weight: e.weight,
             negated: c.negated,
         });
@@ -668,14 +674,17 @@ fn in_scope(f: &str, from: usize, to: usize, window: usize, contrasts: &[usize])
 /// next paragraph break (a blank line) or at the end of the text. Works on
 /// the marks the folding pass collected, so it costs nothing per byte.
 /// Marks after `limit` are not read: the regions are exact for offsets up
-/// to `limit` (one still open there ends at the end of the text).
+/// to `limit` (one still open there ends at the end of the text). The
+/// regions go to `regions`; `stack` is a buffer.
 pub(crate) fn quotation_regions(
     marks: &[(usize, char)],
     text_len: usize,
     limit: usize,
-) -> Vec<(usize, usize)> {
-    let mut regions = Vec::new();
-    let mut stack: Vec<char> = Vec::new();
+    regions: &mut Vec<(usize, usize)>,
+    stack: &mut Vec<char>,
+) {
+    regions.clear();
+    stack.clear();
     let mut open_at = 0;
     for &(i, c) in marks {
         if i > limit {
@@ -709,7 +718,6 @@ pub(crate) fn quotation_regions(
     if !stack.is_empty() {
         regions.push((open_at, text_len));
     }
-    regions
 }
 
 fn in_regions(regions: &[(usize, usize)], o: usize) -> bool {

@@ -162,7 +162,9 @@ pub fn tag(text: &str, sentences: &[Sentence], lang: Lang, lexicons: &Lexicons) 
 }
 
 fn score(cues: Vec<Cue>, n_sentences: usize) -> Tagged {
-    let mut sums = vec![[0f64; 3]; n_sentences];
+    // Raw weight sums per sentence, squashed in place afterwards (one
+    // allocation per text).
+    let mut sentence_scores = vec![Scores::default(); n_sentences];
     let mut doc = [0f64; 3];
     for cue in &cues {
         let k = cue.category as usize;
@@ -172,8 +174,12 @@ fn score(cues: Vec<Cue>, n_sentences: usize) -> Tagged {
             1.0
         };
         let w = f64::from(cue.weight) * q;
-        if let Some(s) = sums.get_mut(cue.sentence_index) {
-            s[k] += w;
+        if let Some(s) = sentence_scores.get_mut(cue.sentence_index) {
+            match cue.category {
+                Category::Hedge => s.hedge += w,
+                Category::Pessimism => s.pessimism += w,
+                Category::Booster => s.booster += w,
+            }
         }
         doc[k] += w;
     }
@@ -183,9 +189,12 @@ fn score(cues: Vec<Cue>, n_sentences: usize) -> Tagged {
         pessimism: squash(s[1] / n),
         booster: squash(s[2] / n),
     };
+    for s in &mut sentence_scores {
+        *s = to_scores([s.hedge, s.pessimism, s.booster], 1.0);
+    }
     let n = (n_sentences.max(1) as f64).sqrt();
     Tagged {
-        sentence_scores: sums.into_iter().map(|s| to_scores(s, 1.0)).collect(),
+        sentence_scores,
         document_scores: to_scores(doc, n),
         cues,
     }
