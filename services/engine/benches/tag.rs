@@ -5,6 +5,10 @@
 //! Stages: folding alone, folding + automaton matching. Also: compiling a
 //! generated 10,000-entry lexicon, and the default one.
 //!
+//! The tagging and bare-scan benches also run on the thread's CPU time
+//! (group `tag_10MB_cpu`, "MiB/s per core", robust to other jobs on the
+//! machine; see `common/cpu_time.rs`).
+//!
 //! Run: `cargo bench -p textstance-engine --bench tag`.
 //!
 //! Measured 2026-11-28 (2 shared cores; three interleaved runs of this bench
@@ -28,9 +32,13 @@
 use std::hint::black_box;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use criterion::measurement::Measurement;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use textstance_engine::tag::{LexiconSource, Lexicons, embedded_sources, tag};
 use textstance_engine::{Lang, Sentence};
+
+#[path = "common/cpu_time.rs"]
+mod cpu_time;
 
 struct Doc {
     text: String,
@@ -83,6 +91,16 @@ fn baseline_words() -> Vec<String> {
 }
 
 fn bench_tag(c: &mut Criterion) {
+    tag_group(c, "tag_10MB", true);
+}
+
+fn bench_tag_cpu(c: &mut Criterion<cpu_time::ThreadCpuTime>) {
+    tag_group(c, "tag_10MB_cpu", false);
+}
+
+/// The tagging group; `stages` adds the copy baseline and the stage
+/// benches.
+fn tag_group<M: Measurement>(c: &mut Criterion<M>, name: &str, stages: bool) {
     let docs = corpus(10 << 20);
     let total: usize = docs.iter().map(|d| d.text.len()).sum();
     let lex = Lexicons::embedded().expect("default lexicons compile");
@@ -111,22 +129,24 @@ fn bench_tag(c: &mut Criterion) {
         words.len()
     );
 
-    let mut g = c.benchmark_group("tag_10MB");
+    let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Bytes(total as u64));
     g.sample_size(10);
-    g.bench_function("baseline_lowercase_copy", |b| {
-        b.iter(|| {
-            let mut n = 0usize;
-            for d in &docs {
-                let v: Vec<u8> = black_box(d.text.as_bytes())
-                    .iter()
-                    .map(u8::to_ascii_lowercase)
-                    .collect();
-                n += black_box(v).len();
-            }
-            black_box(n)
-        })
-    });
+    if stages {
+        g.bench_function("baseline_lowercase_copy", |b| {
+            b.iter(|| {
+                let mut n = 0usize;
+                for d in &docs {
+                    let v: Vec<u8> = black_box(d.text.as_bytes())
+                        .iter()
+                        .map(u8::to_ascii_lowercase)
+                        .collect();
+                    n += black_box(v).len();
+                }
+                black_box(n)
+            })
+        });
+    }
     g.bench_function("baseline_bare_aho_corasick_overlapping", |b| {
         b.iter(|| {
             let mut n = 0usize;
@@ -136,24 +156,26 @@ fn bench_tag(c: &mut Criterion) {
             black_box(n)
         })
     });
-    g.bench_function("stage_fold_only", |b| {
-        b.iter(|| {
-            let mut n = 0usize;
-            for d in &docs {
-                n += Lexicons::fold_len(&d.text);
-            }
-            black_box(n)
-        })
-    });
-    g.bench_function("stage_fold_and_match", |b| {
-        b.iter(|| {
-            let mut n = 0usize;
-            for d in &docs {
-                n += lex.count_raw_matches(&d.text, d.lang);
-            }
-            black_box(n)
-        })
-    });
+    if stages {
+        g.bench_function("stage_fold_only", |b| {
+            b.iter(|| {
+                let mut n = 0usize;
+                for d in &docs {
+                    n += Lexicons::fold_len(&d.text);
+                }
+                black_box(n)
+            })
+        });
+        g.bench_function("stage_fold_and_match", |b| {
+            b.iter(|| {
+                let mut n = 0usize;
+                for d in &docs {
+                    n += lex.count_raw_matches(&d.text, d.lang);
+                }
+                black_box(n)
+            })
+        });
+    }
     g.bench_function("tag_default_lexicons", |b| {
         b.iter(|| {
             let mut n = 0usize;
@@ -225,4 +247,9 @@ fn bench_compile(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench_tag, bench_compile);
-criterion_main!(benches);
+criterion_group! {
+    name = cpu_benches;
+    config = Criterion::default().with_measurement(cpu_time::ThreadCpuTime);
+    targets = bench_tag_cpu
+}
+criterion_main!(benches, cpu_benches);
