@@ -120,15 +120,39 @@ fn count_scripts(text: &str) -> (usize, usize, usize) {
             break;
         };
         i += c.len_utf8();
-        if ('\u{C0}'..='\u{24F}').contains(&c) {
-            latin += 1;
-        } else if ('\u{400}'..='\u{4FF}').contains(&c) {
-            cyrillic += 1;
-        } else if c.is_alphabetic() {
-            other += 1;
+        match script(c) {
+            Script::Latin => latin += 1,
+            Script::Cyrillic => cyrillic += 1,
+            Script::Other => other += 1,
+            Script::None => {}
         }
     }
     (latin, cyrillic, other)
+}
+
+/// What [`detect`] counts a character as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    /// ASCII letters and U+00C0..U+024F.
+    Latin,
+    /// U+0400..U+04FF.
+    Cyrillic,
+    /// Any other alphabetic character.
+    Other,
+    /// Not a letter.
+    None,
+}
+
+fn script(c: char) -> Script {
+    if c.is_ascii_alphabetic() || ('\u{C0}'..='\u{24F}').contains(&c) {
+        Script::Latin
+    } else if ('\u{400}'..='\u{4FF}').contains(&c) {
+        Script::Cyrillic
+    } else if c.is_alphabetic() {
+        Script::Other
+    } else {
+        Script::None
+    }
 }
 
 #[cfg(test)]
@@ -150,19 +174,15 @@ mod tests {
         }
     }
 
-    /// The per-character definition the block counter must agree with.
+    /// Counting [`script`] one character at a time: what the block counter
+    /// must agree with.
     fn count_scripts_by_char(text: &str) -> (usize, usize, usize) {
-        let (mut latin, mut cyrillic, mut other) = (0, 0, 0);
-        for c in text.chars() {
-            if c.is_ascii_alphabetic() || ('\u{C0}'..='\u{24F}').contains(&c) {
-                latin += 1;
-            } else if ('\u{400}'..='\u{4FF}').contains(&c) {
-                cyrillic += 1;
-            } else if c.is_alphabetic() {
-                other += 1;
-            }
-        }
-        (latin, cyrillic, other)
+        let count = |s: Script| text.chars().filter(|&c| script(c) == s).count();
+        (
+            count(Script::Latin),
+            count(Script::Cyrillic),
+            count(Script::Other),
+        )
     }
 
     proptest::proptest! {

@@ -517,6 +517,25 @@ pub(super) struct DecodedChar {
     pub(super) end: usize,
 }
 
+/// The character of a CESU-8 surrogate pair (`ED A0..AF xx ED B0..BF xx`)
+/// starting at `i`, if there is one.
+#[inline]
+fn cesu_pair_at(bytes: &[u8], i: usize) -> Option<char> {
+    let s = bytes.get(i..i + 6)?;
+    let pair = s[0] == 0xED
+        && (0xA0..=0xAF).contains(&s[1])
+        && (0x80..=0xBF).contains(&s[2])
+        && s[3] == 0xED
+        && (0xB0..=0xBF).contains(&s[4])
+        && (0x80..=0xBF).contains(&s[5]);
+    if !pair {
+        return None;
+    }
+    let hi = 0xD000 | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
+    let lo = 0xD000 | (u32::from(s[4] & 0x3F) << 6) | u32::from(s[5] & 0x3F);
+    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+}
+
 /// Decodes the character at `i` as UTF-8, also accepting CESU-8 surrogate
 /// pairs and `C0 80` (as text that went through Java or MySQL has);
 /// returns it and its length in bytes, or `None` when the sequence is
@@ -528,17 +547,8 @@ pub(super) fn decode_variant_at(bytes: &[u8], i: usize) -> Option<(char, usize)>
         0x00..=0x7F => return Some((char::from(x), 1)),
         0xC0 => return (bytes.get(i + 1) == Some(&0x80)).then_some(('\0', 2)),
         0xED => {
-            if let Some(s) = bytes.get(i..i + 6)
-                && (0xA0..=0xAF).contains(&s[1])
-                && (0x80..=0xBF).contains(&s[2])
-                && s[3] == 0xED
-                && (0xB0..=0xBF).contains(&s[4])
-                && (0x80..=0xBF).contains(&s[5])
-            {
-                let hi = 0xD000 | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
-                let lo = 0xD000 | (u32::from(s[4] & 0x3F) << 6) | u32::from(s[5] & 0x3F);
-                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                return Some((char::from_u32(cp)?, 6));
+            if let Some(c) = cesu_pair_at(bytes, i) {
+                return Some((c, 6));
             }
             3
         }
@@ -609,19 +619,9 @@ pub(super) fn decode_utf8_variants(bytes: &[u8]) -> Option<Vec<DecodedChar>> {
             continue;
         }
         // 0xED: a CESU-8 surrogate pair, or an ordinary 3-byte character.
-        let s = bytes.get(i..i + 6).unwrap_or(&bytes[i..]);
-        if s.len() == 6
-            && (0xA0..=0xAF).contains(&s[1])
-            && (0x80..=0xBF).contains(&s[2])
-            && s[3] == 0xED
-            && (0xB0..=0xBF).contains(&s[4])
-            && (0x80..=0xBF).contains(&s[5])
-        {
-            let hi = 0xD000 | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
-            let lo = 0xD000 | (u32::from(s[4] & 0x3F) << 6) | u32::from(s[5] & 0x3F);
-            let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+        if let Some(c) = cesu_pair_at(bytes, i) {
             out.push(DecodedChar {
-                c: char::from_u32(cp)?,
+                c,
                 start: i,
                 end: i + 6,
             });
