@@ -431,22 +431,25 @@ impl Raw<'_> {
     }
 
     fn uint(&self, key: &'static str) -> Result<Option<u64>, ConfigError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| invalid(key, format!("expected a non-negative integer, got {v}"))),
-        }
+        self.number(key, Value::as_u64, "a non-negative integer")
     }
 
     fn int(&self, key: &'static str) -> Result<Option<i64>, ConfigError> {
+        self.number(key, Value::as_i64, "an integer")
+    }
+
+    /// A number `get` accepts, or an error naming `what` was expected.
+    fn number<T>(
+        &self,
+        key: &'static str,
+        get: fn(&Value) -> Option<T>,
+        what: &str,
+    ) -> Result<Option<T>, ConfigError> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_i64()
+            Some(v) => get(v)
                 .map(Some)
-                .ok_or_else(|| invalid(key, format!("expected an integer, got {v}"))),
+                .ok_or_else(|| invalid(key, format!("expected {what}, got {v}"))),
         }
     }
 

@@ -336,19 +336,11 @@ fn lossy_at(b: &[u8], i: usize) -> Option<usize> {
         return Some(2);
     }
     if x == 0xED {
+        // A CESU-8 pair with one continuation byte lost in either half.
         if inr(g(1), 0xA0, 0xAF)
-            && q(g(2))
             && g(3) == Some(0xED)
             && inr(g(4), 0xB0, 0xBF)
-            && qc(g(5))
-        {
-            return Some(6);
-        }
-        if inr(g(1), 0xA0, 0xAF)
-            && qc(g(2))
-            && g(3) == Some(0xED)
-            && inr(g(4), 0xB0, 0xBF)
-            && q(g(5))
+            && ((q(g(2)) && qc(g(5))) || (qc(g(2)) && q(g(5))))
         {
             return Some(6);
         }

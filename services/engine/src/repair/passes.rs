@@ -605,16 +605,23 @@ fn run_line<'a>(
         // excepted: lines are already split at every kind of break), as a
         // repair can expose further damage.
         let mut round_changed = false;
+        // Takes a pass's output: its text, and its edits composed after
+        // the ones so far.
+        macro_rules! accept {
+            ($next:expr, $e:expr) => {
+                edits = if edits.is_empty() {
+                    $e
+                } else {
+                    compose(&edits, &$e)
+                };
+                text = Cow::Owned($next);
+            };
+        }
         macro_rules! pass {
             ($cond:expr, $call:expr) => {
                 if $cond {
                     if let Some((next, e)) = $call {
-                        edits = if edits.is_empty() {
-                            e
-                        } else {
-                            compose(&edits, &e)
-                        };
-                        text = Cow::Owned(next);
+                        accept!(next, e);
                         round_changed = true;
                         not_bad = false;
                         f = Flags::scan(&text);
@@ -629,12 +636,7 @@ fn run_line<'a>(
             ($cond:expr, $call:expr, $field:ident, $sensitive:expr) => {
                 if $cond {
                     if let Some((next, e)) = $call {
-                        edits = if edits.is_empty() {
-                            e
-                        } else {
-                            compose(&edits, &e)
-                        };
-                        text = Cow::Owned(next);
+                        accept!(next, e);
                         round_changed |= $sensitive;
                         f.$field = false;
                     }

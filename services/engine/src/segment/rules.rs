@@ -240,8 +240,11 @@ impl Scanner<'_, '_> {
                 }
                 break;
             };
-            match self.bytes[j] {
-                b'.' | b'!' | b'?' => match self.terminator(j, seg, b, quote_until) {
+            let lead = self.bytes[j];
+            // Only a 0xE2 lead byte starts one of … ‼ ⁇ ⁈ ⁉ or a bullet.
+            let c = if lead == 0xE2 { self.char_at(j) } else { None };
+            if matches!(lead, b'.' | b'!' | b'?') || is_ellipsis(c) || is_double_mark(c) {
+                match self.terminator(j, seg, b, quote_until) {
                     Ok(e) => {
                         self.emit(seg, e, kind);
                         seg = self.after_boundary(e, b);
@@ -251,40 +254,22 @@ impl Scanner<'_, '_> {
                         (i, kind, expected) = self.begin(seg, b, false, expected);
                     }
                     Err(next) => i = next,
-                },
-                0xC2 if self.bytes.get(j + 1) == Some(&0xAB) => {
-                    // «: suppress inner terminators if it closes soon enough.
-                    if j >= quote_until
-                        && let Some(close) = self.next_close(j + 2, b)
-                        && close - j <= QUOTE_WINDOW
-                    {
-                        quote_until = close;
-                    }
-                    i = j + 2;
                 }
-                0xE2 => {
-                    let c = self.char_at(j);
-                    if is_ellipsis(c) || is_double_mark(c) {
-                        match self.terminator(j, seg, b, quote_until) {
-                            Ok(e) => {
-                                self.emit(seg, e, kind);
-                                seg = self.after_boundary(e, b);
-                                if seg >= b {
-                                    return;
-                                }
-                                (i, kind, expected) = self.begin(seg, b, false, expected);
-                            }
-                            Err(next) => i = next,
-                        }
-                    } else if is_bullet(c) && j > seg && j >= quote_until && self.ws_before(j) {
-                        self.emit(seg, j, kind);
-                        seg = j;
-                        (i, kind, expected) = self.begin(seg, b, false, None);
-                    } else {
-                        i = j + 3;
-                    }
+            } else if lead == 0xC2 && self.bytes.get(j + 1) == Some(&0xAB) {
+                // «: suppress inner terminators if it closes soon enough.
+                if j >= quote_until
+                    && let Some(close) = self.next_close(j + 2, b)
+                    && close - j <= QUOTE_WINDOW
+                {
+                    quote_until = close;
                 }
-                _ => i = j + 1,
+                i = j + 2;
+            } else if is_bullet(c) && j > seg && j >= quote_until && self.ws_before(j) {
+                self.emit(seg, j, kind);
+                seg = j;
+                (i, kind, expected) = self.begin(seg, b, false, None);
+            } else {
+                i = j + if lead == 0xE2 { 3 } else { 1 };
             }
         }
         self.emit(seg, b, kind);
