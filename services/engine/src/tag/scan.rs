@@ -247,7 +247,7 @@ fn walk_word_start<A: Automaton>(
     match filter.start(bytes, q) {
         Start::None => {}
         Start::Root => walk(ac, filter.root, payload, bytes, q, q, hit),
-        Start::After4(sid) => walk(ac, sid, payload, bytes, q, q + 4, hit),
+        Start::After(sid, n) => walk(ac, sid, payload, bytes, q, q + n, hit),
     }
 }
 
@@ -302,64 +302,132 @@ enum Start {
     None,
     /// Walk from the start state.
     Root,
-    /// Walk from this state, reached by the 4 bytes at the word start.
-    After4(StateID),
+    /// Walk from this state, reached by the given number of bytes at the
+    /// word start.
+    After(StateID, usize),
 }
 
-/// A slot of [`StartFilter::table`]: 4 bytes and the state after them.
-type Slot = ([u8; 4], StateID);
-
 /// A cheap test of whether a key can start at a word start, and a jump
-/// over the first 4 bytes of the walk: keys shorter than 4 bytes are
-/// looked up by their first 2 bytes (exact bit set; a 1-byte key sets every
-/// second byte), longer keys by their first 4 bytes (a hashed bit set, then
-/// a hash table giving the automaton state after those bytes). False
-/// positives only cost a lookup or a walk; there are no false negatives.
+/// over the first bytes of the walk. Keys shorter than 4 bytes are looked
+/// up by their first 2 bytes (an exact bit set; a 1-byte key sets every
+/// second byte); keys of 4 to 7 bytes by their first 4 bytes and longer
+/// keys by their first 8 ([`Prefixes`]: a hashed bit set, then a hash
+/// table giving the automaton state after those bytes). The 8-byte level
+/// keeps common word beginnings (Russian `на`, `по`, `пр` are 4 bytes)
+/// from starting walks that only long keys could continue. False positives
+/// only cost a lookup or a walk; there are no false negatives.
 #[derive(Debug)]
 struct StartFilter {
     /// The anchored start state.
     root: StateID,
     /// Bit `b0 << 8 | b1` for keys shorter than 4 bytes.
     short: Box<[u64]>,
-    /// Bit `hash(first 4 bytes)` for keys of 4 bytes or more.
-    long: Box<[u64]>,
-    /// Open addressing by `hash(first 4 bytes)`: the 4 bytes and the state
-    /// after them.
-    table: Box<[Option<Slot>]>,
+    /// First 4 bytes of the keys of 4 to 7 bytes.
+    mid: Prefixes<4>,
+    /// First 8 bytes of the keys of 8 bytes or more.
+    long: Prefixes<8>,
 }
 
 impl StartFilter {
-    const BITS: u32 = 16;
-    const WORDS: usize = 1 << (Self::BITS - 6);
-
     fn new<A: Automaton>(ac: &A, keys: &[&[u8]]) -> StartFilter {
         let root = ac.start_state(Anchored::Yes).unwrap_or(StateID::ZERO);
-        let mut short = vec![0u64; Self::WORDS].into_boxed_slice();
-        let mut long = vec![0u64; Self::WORDS].into_boxed_slice();
-        let set = |v: &mut [u64], bit: usize| v[bit >> 6] |= 1 << (bit & 63);
-        let mut prefixes: Vec<[u8; 4]> = Vec::new();
+        let mut short = vec![0u64; BIT_WORDS].into_boxed_slice();
+        let mut mid = Vec::new();
+        let mut long = Vec::new();
         for k in keys {
-            match *k {
+            match **k {
+                [] => {}
                 [b0] => {
                     for b1 in 0..=255usize {
-                        set(&mut short, usize::from(*b0) << 8 | b1);
+                        set_bit(&mut short, usize::from(b0) << 8 | b1);
                     }
                 }
-                [b0, b1] | [b0, b1, _] => set(&mut short, usize::from(*b0) << 8 | usize::from(*b1)),
-                [b0, b1, b2, b3, ..] => {
-                    let w = [*b0, *b1, *b2, *b3];
-                    set(&mut long, Self::hash(w));
-                    prefixes.push(w);
+                [b0, b1] | [b0, b1, _] => {
+                    set_bit(&mut short, usize::from(b0) << 8 | usize::from(b1))
                 }
-                [] => {}
+                _ if k.len() < 8 => mid.push(&k[..4]),
+                _ => long.push(&k[..8]),
             }
         }
-        prefixes.sort_unstable();
-        prefixes.dedup();
-        let size = (prefixes.len() * 2).next_power_of_two().max(16);
+        StartFilter {
+            root,
+            short,
+            mid: Prefixes::new(ac, root, &mid),
+            long: Prefixes::new(ac, root, &long),
+        }
+    }
+
+    /// Heap bytes.
+    fn memory_usage(&self) -> usize {
+        self.short.len() * 8 + self.mid.memory_usage() + self.long.memory_usage()
+    }
+
+    /// Where to walk from at word start `q` (keys end by `bytes.len()`).
+    #[inline(always)]
+    fn start(&self, bytes: &[u8], q: usize) -> Start {
+        let Some(&[b0, b1, b2, b3]) = bytes.get(q..q + 4) else {
+            return Start::Root;
+        };
+        if get_bit(&self.short, usize::from(b0) << 8 | usize::from(b1)) {
+            return Start::Root;
+        }
+        if let Some(sid) = self
+            .mid
+            .get(u64::from(u32::from_le_bytes([b0, b1, b2, b3])))
+        {
+            return Start::After(sid, 4);
+        }
+        match bytes
+            .get(q..q + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+        {
+            Some(w) => match self.long.get(u64::from_le_bytes(w)) {
+                Some(sid) => Start::After(sid, 8),
+                None => Start::None,
+            },
+            // Too short for a long key.
+            None => Start::None,
+        }
+    }
+}
+
+/// Bits of the hashed bit sets (64 Ki bits, 8 KiB).
+const BITS: u32 = 16;
+const BIT_WORDS: usize = 1 << (BITS - 6);
+
+#[inline(always)]
+fn set_bit(v: &mut [u64], bit: usize) {
+    v[bit >> 6] |= 1 << (bit & 63);
+}
+
+#[inline(always)]
+fn get_bit(v: &[u64], bit: usize) -> bool {
+    v[bit >> 6] & (1 << (bit & 63)) != 0
+}
+
+/// The `N`-byte prefixes of a set of keys (`N` ≤ 8, read as a
+/// little-endian `u64`): a hashed bit set, then an open-addressing table
+/// of the prefix and the anchored automaton's state after it.
+#[derive(Debug)]
+struct Prefixes<const N: usize> {
+    bits: Box<[u64]>,
+    table: Box<[Option<(u64, StateID)>]>,
+}
+
+impl<const N: usize> Prefixes<N> {
+    fn new<A: Automaton>(ac: &A, root: StateID, prefixes: &[&[u8]]) -> Prefixes<N> {
+        let mut words: Vec<u64> = prefixes
+            .iter()
+            .map(|p| p.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b)))
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        let mut bits = vec![0u64; BIT_WORDS].into_boxed_slice();
+        let size = (words.len() * 2).next_power_of_two().max(16);
         let mut table = vec![None; size].into_boxed_slice();
-        for w in prefixes {
-            let sid = w
+        for w in words {
+            set_bit(&mut bits, Self::hash(w));
+            let sid = w.to_le_bytes()[..N]
                 .iter()
                 .fold(root, |sid, &b| ac.next_state(Anchored::Yes, sid, b));
             let mut i = Self::hash(w) & (size - 1);
@@ -368,53 +436,34 @@ impl StartFilter {
             }
             table[i] = Some((w, sid));
         }
-        StartFilter {
-            root,
-            short,
-            long,
-            table,
-        }
+        Prefixes { bits, table }
     }
 
-    /// Heap bytes.
     fn memory_usage(&self) -> usize {
-        (self.short.len() + self.long.len()) * 8
-            + self.table.len() * std::mem::size_of::<Option<Slot>>()
+        self.bits.len() * 8 + self.table.len() * std::mem::size_of::<Option<(u64, StateID)>>()
     }
 
     #[inline(always)]
-    fn hash(w: [u8; 4]) -> usize {
-        (u32::from_le_bytes(w).wrapping_mul(0x9E37_79B1) >> (32 - Self::BITS)) as usize
+    fn hash(w: u64) -> usize {
+        (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BITS)) as usize
     }
 
+    /// The state after prefix `w`, when it is the prefix of a key.
     #[inline(always)]
-    fn get(v: &[u64], bit: usize) -> bool {
-        v[bit >> 6] & (1 << (bit & 63)) != 0
-    }
-
-    /// Where to walk from at word start `q`.
-    #[inline(always)]
-    fn start(&self, bytes: &[u8], q: usize) -> Start {
-        let Some(&[b0, b1, b2, b3]) = bytes.get(q..q + 4) else {
-            return Start::Root;
-        };
-        if Self::get(&self.short, usize::from(b0) << 8 | usize::from(b1)) {
-            return Start::Root;
-        }
-        let w = [b0, b1, b2, b3];
+    fn get(&self, w: u64) -> Option<StateID> {
         let h = Self::hash(w);
-        if !Self::get(&self.long, h) {
-            return Start::None;
+        if !get_bit(&self.bits, h) {
+            return None;
         }
         let mask = self.table.len() - 1;
         let mut i = h & mask;
         while let Some((k, sid)) = self.table[i] {
             if k == w {
-                return Start::After4(sid);
+                return Some(sid);
             }
             i = (i + 1) & mask;
         }
-        Start::None
+        None
     }
 }
 
@@ -461,11 +510,24 @@ mod tests {
     proptest! {
         #[test]
         fn finds_every_key_occurrence(
-            text in "[ abnoé'-]{0,40}",
-            a in 0usize..48,
-            b in 0usize..48,
+            pieces in prop::collection::vec(
+                prop::sample::select(
+                    &["a", "b", "n", "o", "é", "'", "-", " ", " ", "no", "bbbb", "abba", " obba", "oooo"][..],
+                ),
+                0..30,
+            ),
+            a in 0usize..68,
+            b in 0usize..68,
         ) {
-            let keys = [" a", " ab", " a b", " b", " no", " no a", " é", "n'", "'", " bbbbb"];
+            // Pieces of keys and noise, so that long keys occur too.
+            let text = pieces.concat();
+            let keys = [
+                " a", " ab", " a b", " b", " no", " no a", " é", "n'", "'", " bbbbb",
+                " no a bab", " bbbbbbbb", " abba no", " éé a",
+                // Words starting `o` take the 4-byte and 8-byte levels of
+                // the start filter (no key shorter than 4 bytes starts `o`).
+                " obba", " obba o", " obba obba", " oooooooo", " oo-oo obba",
+            ];
             let m = KeyMatcher::build(
                 keys.iter().enumerate().map(|(i, k)| (*k, i as u32)),
             ).expect("builds");
