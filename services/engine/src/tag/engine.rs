@@ -15,7 +15,6 @@
 //! 5. per category, overlapping cues resolve to the longest (then higher
 //!    `prio`, higher weight, earlier entry).
 
-use std::sync::Arc;
 
 use super::fold::{Folded, is_word};
 use super::lexicon::{GroupRef, KeyPair, Kind, LangLexicon, NegAction};
@@ -158,7 +157,82 @@ struct Cand {
     category: Option<Category>,
     start: usize,
     negated: bool,
-    outcome: Option<Outcome>,
+    outcome: Option<Verdict>,
+}
+
+/// What happened to a candidate, with entries by index and spans in
+/// folded offsets: no allocation or reference count on the tagging path.
+/// Turned into an [`Outcome`] only when explaining.
+#[derive(Debug, Clone, Copy)]
+enum Verdict {
+    Emitted {
+        category: Category,
+        negated: bool,
+        span: Span,
+    },
+    /// By blocker entry `by`, whose folded span is `span`.
+    Blocked {
+        by: u32,
+        span: (usize, usize),
+    },
+    Filtered(FilterReason),
+    NegatedAway {
+        by: u32,
+    },
+    Unnegated,
+    Overlapped {
+        by: u32,
+    },
+}
+
+/// Why a homograph filter dropped a match.
+#[derive(Debug, Clone, Copy)]
+enum FilterReason {
+    /// Capitalized inside a sentence.
+    Proper,
+    /// Followed by a term of the group.
+    Before(GroupRef),
+    /// Preceded by a term of the group.
+    After(GroupRef),
+    /// A term of the group in the same sentence.
+    InSentence(GroupRef),
+}
+
+impl Verdict {
+    fn outcome(self, lex: &LangLexicon, folded: &Folded) -> Outcome {
+        let id = |e: u32| lex.entries[e as usize].id.clone();
+        match self {
+            Verdict::Emitted {
+                category,
+                negated,
+                span,
+            } => Outcome::Emitted {
+                category,
+                negated,
+                span,
+            },
+            Verdict::Blocked { by, span: (s, e) } => Outcome::Blocked {
+                by: id(by),
+                span: Span::new(folded.to_original(s), folded.to_original(e)),
+            },
+            Verdict::Filtered(r) => Outcome::Filtered {
+                reason: match r {
+                    FilterReason::Proper => {
+                        "capitalized inside a sentence: a name or a month".to_owned()
+                    }
+                    FilterReason::Before(g) => format!("followed by {}", group_label(lex, g)),
+                    FilterReason::After(g) => format!("preceded by {}", group_label(lex, g)),
+                    FilterReason::InSentence(g) => {
+                        format!("{} in the same sentence", group_label(lex, g))
+                    }
+                }
+                .into(),
+            },
+            Verdict::NegatedAway { by } => Outcome::NegatedAway { by: id(by) },
+            Verdict::Unnegated => Outcome::Unnegated,
+            Verdict::Overlapped { by } => Outcome::Overlapped { by: id(by) },
+        }
+    }
 }
 
 /// Runs the rules on `text` (folded as `folded`), whose sentences are
@@ -271,10 +345,7 @@ pub(crate) fn run(
                 let r = cands[ci].raw;
                 let bit = lex.entries[r.entry as usize].block_bit();
                 if let Some((by, bs, be)) = check(&r, bit, &mut best, &mut bi) {
-                    cands[ci].outcome = Some(Outcome::Blocked {
-                        by: lex.entries[by as usize].id.clone(),
-                        span: Span::new(folded.to_original(bs), folded.to_original(be)),
-                    });
+                    cands[ci].outcome = Some(Verdict::Blocked { by, span: (bs, be) });
                 }
                 ci += 1;
             }
@@ -296,7 +367,7 @@ pub(crate) fn run(
         }
         let e = &lex.entries[c.raw.entry as usize];
         if let Some(reason) = filter(lex, e, c.raw, text, folded, sentences, &sentence_of, terms) {
-            c.outcome = Some(Outcome::Filtered { reason });
+            c.outcome = Some(Verdict::Filtered(reason));
             continue;
         }
         let k = negators.partition_point(|n| n.end <= c.raw.start);
@@ -306,9 +377,7 @@ pub(crate) fn run(
             .filter(|n| in_scope(f, n.end, c.raw.start, lex.negation_window, contrasts));
         match (neg, e.neg_action()) {
             (Some(n), NegAction::Drop) => {
-                c.outcome = Some(Outcome::NegatedAway {
-                    by: lex.entries[n.entry as usize].id.clone(),
-                });
+                c.outcome = Some(Verdict::NegatedAway { by: n.entry });
             }
             (Some(n), NegAction::To(cat)) => {
                 c.category = Some(cat);
@@ -317,7 +386,7 @@ pub(crate) fn run(
             }
             (Some(_), NegAction::Keep) | (None, _) => {
                 if c.category.is_none() {
-                    c.outcome = Some(Outcome::Unnegated);
+                    c.outcome = Some(Verdict::Unnegated);
                 }
             }
         }
@@ -359,9 +428,7 @@ pub(crate) fn run(
             .filter(|a| a.1 > s)
             .map(|a| a.2);
         if let Some(by) = clash {
-            cands[i].outcome = Some(Outcome::Overlapped {
-                by: lex.entries[by as usize].id.clone(),
-            });
+            cands[i].outcome = Some(Verdict::Overlapped { by });
             continue;
         }
         let at = acc.partition_point(|a| a.0 < s);
@@ -387,7 +454,7 @@ pub(crate) fn run(
         let e = &lex.entries[c.raw.entry as usize];
         let Some(cat) = c.category else { continue };
         let span = Span::new(folded.to_original(c.start), folded.to_original(c.raw.end));
-        c.outcome = Some(Outcome::Emitted {
+        c.outcome = Some(Verdict::Emitted {
             category: cat,
             negated: c.negated,
             span,
@@ -414,7 +481,8 @@ pub(crate) fn run(
                 Kind::Cue(_) | Kind::Latent => {
                     let c = &cands[ci];
                     ci += 1;
-                    c.outcome.clone().unwrap_or(Outcome::Unnegated)
+                    c.outcome
+                        .map_or(Outcome::Unnegated, |v| v.outcome(lex, folded))
                 }
                 Kind::Negator => {
                     if negators.iter().any(|n| n == r) {
@@ -464,7 +532,7 @@ fn filter(
     sentences: &[Span],
     sentence_of: &dyn Fn(usize) -> usize,
     terms: &mut TermScratch,
-) -> Option<Arc<str>> {
+) -> Option<FilterReason> {
     let f = folded.text.as_str();
     let o = &e.opts;
     if o.proper {
@@ -476,7 +544,7 @@ fn filter(
             && second.is_some_and(char::is_lowercase)
             && !sentence_initial(text, os, sentences[sentence_of(os)].start)
         {
-            return Some("capitalized inside a sentence: a name or a month".into());
+            return Some(FilterReason::Proper);
         }
     }
     for g in &o.not_before {
@@ -496,7 +564,7 @@ fn filter(
             }
         };
         if hit {
-            return Some(format!("followed by {}", group_label(lex, *g)).into());
+            return Some(FilterReason::Before(*g));
         }
     }
     for g in &o.not_after {
@@ -526,7 +594,7 @@ fn filter(
             }
         };
         if hit {
-            return Some(format!("preceded by {}", group_label(lex, *g)).into());
+            return Some(FilterReason::After(*g));
         }
     }
     if !o.not_in_sentence.is_empty() {
@@ -549,7 +617,7 @@ fn filter(
                 GroupRef::Named(id) => in_sentence.iter().any(|&(tg, _)| tg == *id),
             };
             if hit {
-                return Some(format!("{} in the same sentence", group_label(lex, *g)).into());
+                return Some(FilterReason::InSentence(*g));
             }
         }
     }
