@@ -15,10 +15,9 @@
 //! 5. per category, overlapping cues resolve to the longest (then higher
 //!    `prio`, higher weight, earlier entry).
 
-
 use super::fold::{Folded, is_word};
 use super::lexicon::{GroupRef, KeyPair, Kind, LangLexicon, NegAction};
-use super::pattern::is_hard_stop;
+use super::pattern::{is_hard_stop, word_char_at};
 use super::scan::{KeyHit, KeyMatcher};
 use super::{Category, Cue, Explanation, Outcome};
 use crate::Span;
@@ -115,20 +114,6 @@ fn push_verified(
                 end,
             });
         }
-    }
-}
-
-/// True when a word character starts at `i` of `f` (a character
-/// boundary).
-#[inline]
-fn word_char_at(f: &str, i: usize) -> bool {
-    match f.as_bytes().get(i) {
-        None => false,
-        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
-        Some(_) => f
-            .get(i..)
-            .and_then(|t| t.chars().next())
-            .is_some_and(is_word),
     }
 }
 

@@ -243,7 +243,7 @@ impl Pattern {
             return None;
         }
         let end = word_end(text, start + a.text.len(), a.stem)?;
-        seq(self, 1, text, end, false)
+        seq(self, 1, text, end, At::Space)
     }
 
     /// The automaton keys of alternative `alt` of the first element: its
@@ -344,10 +344,24 @@ pub(crate) fn boundary_before(text: &str, i: usize) -> bool {
 fn word_end(text: &str, end: usize, stem: bool) -> Option<usize> {
     if stem {
         Some(word_chars_end(text, end))
-    } else if char_at(text, end).is_some_and(is_word) {
+    } else if word_char_at(text, end) {
         None
     } else {
         Some(end)
+    }
+}
+
+/// True when a word character starts at `i` of `text` (a character
+/// boundary); ASCII without decoding.
+#[inline]
+pub(crate) fn word_char_at(text: &str, i: usize) -> bool {
+    match text.as_bytes().get(i) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text
+            .get(i..)
+            .and_then(|t| t.chars().next())
+            .is_some_and(is_word),
     }
 }
 
@@ -416,20 +430,29 @@ fn skip_separators(text: &str, p: usize) -> Option<usize> {
     Some(p + n)
 }
 
+/// Where the next word element of a pattern may start, relative to the
+/// end `p` of the previous element.
+#[derive(Clone, Copy)]
+enum At {
+    /// After exactly one space at `p`.
+    Space,
+    /// After a gap: where [`skip_separators`] from `p` leads (computed
+    /// by the gap already; `None` when it leads nowhere).
+    Gap(Option<usize>),
+}
+
 /// Smallest end of `elems[i..]` matched from `p` (the end of the previous
-/// element); `after_gap` when the previous element was a gap.
-fn seq(pat: &Pattern, i: usize, text: &str, p: usize, after_gap: bool) -> Option<usize> {
+/// element), the next word starting as `at` says.
+fn seq(pat: &Pattern, i: usize, text: &str, p: usize, at: At) -> Option<usize> {
     let elems = &pat.elems;
     let Some(elem) = elems.get(i) else {
         return Some(p);
     };
     let word_start = |p: usize| -> Option<usize> {
-        if after_gap {
-            skip_separators(text, p)
-        } else if text.as_bytes().get(p) == Some(&b' ') {
-            Some(p + 1)
-        } else {
-            None
+        match at {
+            At::Gap(q) => q,
+            At::Space if text.as_bytes().get(p) == Some(&b' ') => Some(p + 1),
+            At::Space => None,
         }
     };
     match elem {
@@ -443,7 +466,7 @@ fn seq(pat: &Pattern, i: usize, text: &str, p: usize, after_gap: bool) -> Option
             alts.iter()
                 .filter(|a| has_prefix(tail, a.text.as_bytes()))
                 .filter_map(|a| word_end(text, q + a.text.len(), a.stem))
-                .filter_map(|e| seq(pat, i + 1, text, e, false))
+                .filter_map(|e| seq(pat, i + 1, text, e, At::Space))
                 .min()
         }
         Elem::Num => {
@@ -452,7 +475,7 @@ fn seq(pat: &Pattern, i: usize, text: &str, p: usize, after_gap: bool) -> Option
                 return None;
             }
             let e = number_end(text, q);
-            seq(pat, i + 1, text, e, false)
+            seq(pat, i + 1, text, e, At::Space)
         }
         Elem::Gap { min, max } => {
             let mut best: Option<usize> = None;
@@ -475,7 +498,7 @@ fn seq(pat: &Pattern, i: usize, text: &str, p: usize, after_gap: bool) -> Option
                 };
                 if k >= *min
                     && worth
-                    && let Some(e) = seq(pat, i + 1, text, pos, true)
+                    && let Some(e) = seq(pat, i + 1, text, pos, At::Gap(q))
                 {
                     best = Some(best.map_or(e, |b| b.min(e)));
                 }
