@@ -247,11 +247,12 @@ impl Pattern {
     }
 
     /// The automaton keys of alternative `alt` of the first element: its
-    /// text after a space (unless glued), and when it is a short literal
-    /// (under 4 characters) followed directly by another word element, one key
-    /// per alternative of that element ("i think", "i believe" instead of
-    /// "i"), so the automaton does not fire on every common short word. A key is always a prefix of
-    /// every match it stands for; `verify` checks the whole pattern.
+    /// text after a space (unless glued), and when it is a literal (not a
+    /// stem) followed directly by another word element, one key per
+    /// alternative of that element ("i think", "would be" instead of "i",
+    /// "would"), so the automaton does not fire on every common word that
+    /// starts a pattern. A key is always a prefix of every match it stands
+    /// for; `verify` checks the whole pattern.
     pub(crate) fn keys(&self, alt: &Alt) -> Vec<String> {
         let base = if self.glued {
             alt.text.clone()
@@ -259,9 +260,7 @@ impl Pattern {
             format!(" {}", alt.text)
         };
         match self.elems.get(1) {
-            Some(Elem::Words(next))
-                if !alt.stem && alt.text.chars().count() < 4 && next.len() <= 64 =>
-            {
+            Some(Elem::Words(next)) if !alt.stem && next.len() <= 64 => {
                 next.iter().map(|n| format!("{base} {}", n.text)).collect()
             }
             _ => vec![base],
