@@ -647,7 +647,14 @@ fn run_line<'a>(
         if o.fix_mojibake {
             if f.other && !not_bad {
                 if chars::is_bad(&text) {
-                    pass!(true, mojibake::fix_encoding_bad(&text, cfg));
+                    let (fixed, clean) = mojibake::fix_encoding_bad_checked(&text, cfg);
+                    if let Some((next, e)) = fixed {
+                        accept!(next, e);
+                        round_changed = true;
+                        // The repaired text was found not bad already.
+                        not_bad = clean;
+                        f = Flags::scan(&text);
+                    }
                 } else {
                     not_bad = true;
                 }
