@@ -206,11 +206,23 @@ pub(super) fn is_bad(text: &str) -> bool {
     // evaluate a window twice.
     let mut evaluated: Option<usize> = None;
     let mut i = 0;
+    let mut retry_at = 0;
     while i < b.len() {
         let x = b[i];
         if x < 0x80 {
             i = super::passes::skip_ascii(b, i + 1);
             continue;
+        }
+        if (x == 0xD0 || x == 0xD1) && i >= retry_at {
+            // Russian letters and ASCII between them hold no trigger.
+            let (j, _, _) = super::passes::skip_russian::<false>(b, i);
+            // The block from `j` holds something else: go on character
+            // by character through it.
+            retry_at = j + 32;
+            if j > i {
+                i = j;
+                continue;
+            }
         }
         if x < 0xE0 {
             // Two-byte characters that are no trigger (Russian letters,
@@ -271,22 +283,47 @@ fn window_at(text: &str, s: usize) -> bool {
     let b = it.next();
     let ca = class(a);
     // The first test of `window_is_bad`, on two characters only: most
-    // windows end here.
-    if b.map_or(0, class) == 0
-        && ca & C1 == 0
-        && !matches!(a, 'Œ' | 'œ' | 'Ã' | 'Â')
-        && !b.is_some_and(is_py_space)
-    {
-        return false;
+    // windows end here. With an unclassified second character, the one
+    // rule left is a lower-case letter, whitespace, then `Ã`/`Â` and a
+    // space.
+    if b.map_or(0, class) == 0 && ca & C1 == 0 && !matches!(a, 'Œ' | 'œ' | 'Ã' | 'Â') {
+        return b.is_some_and(is_py_space)
+            && a.is_ascii_lowercase()
+            && matches!(it.next(), Some('Ã' | 'Â'))
+            && it.next() == Some(' ');
     }
+    // Characters are decoded only as far as some rule looks: four, or
+    // seven after `Г`; the one before only for `Â`.
     let mut w: [Option<char>; 7] = [None; 7];
     w[0] = Some(a);
     w[1] = b;
-    for slot in w[2..].iter_mut() {
+    let far = if a == 'Г' { 7 } else { 4 };
+    for slot in w[2..far].iter_mut() {
+        *slot = it.next();
+    }
+    let prev = if a == 'Â' {
+        text[..s].chars().next_back()
+    } else {
+        None
+    };
+    window_is_bad(prev, a, ca, &w[1..], s == 0)
+}
+
+/// [`window_at`] decoding every character any rule may look at: the
+/// reference its shortcuts are tested against.
+#[cfg(test)]
+fn window_at_reference(text: &str, s: usize) -> bool {
+    let mut it = text[s..].chars();
+    let Some(a) = it.next() else {
+        return false;
+    };
+    let mut w: [Option<char>; 7] = [None; 7];
+    w[0] = Some(a);
+    for slot in w[1..].iter_mut() {
         *slot = it.next();
     }
     let prev = text[..s].chars().next_back();
-    window_is_bad(prev, a, ca, &w[1..], s == 0)
+    window_is_bad(prev, a, class(a), &w[1..], s == 0)
 }
 
 fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], first: bool) -> bool {
@@ -487,6 +524,31 @@ fn extra_rules(a: char, b: Option<char>, c: Option<char>, d: Option<char>) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn windows_agree_with_the_reference(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "ab Z.,!?\n\u{a0}Ã©Â€™œŒ“”«»°ÐÑ\u{85}\u{9d}ВГРСЂўяЖ√π±×²ØÙ¢£ÄâàµβΒ€ā·–ôüÅ"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..24,
+            ),
+        ) {
+            let text: String = v.into_iter().collect();
+            for (s, _) in text.char_indices() {
+                proptest::prop_assert_eq!(
+                    window_at(&text, s),
+                    window_at_reference(&text, s),
+                    "{:?} at {}", text, s
+                );
+            }
+        }
+    }
 
     #[test]
     fn bad_and_good() {

@@ -175,23 +175,25 @@ const ASCII_SPECIAL: [bool; 128] = {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// True when some byte of `w` is zero.
+/// The top bit of every zero byte of `w` set, and maybe of bytes after the
+/// first zero one (a borrow): the lowest set bit is exact.
 #[inline]
-fn has_zero_byte(w: u64) -> bool {
-    w.wrapping_sub(ONES) & !w & HIGHS != 0
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGHS
 }
 
 /// Skips plain printable ASCII (no control, DEL, `&`, `?`,
 /// `<` or non-ASCII byte) from `i`; returns the first index that needs a
-/// look.
+/// look (or a point in the last 7 bytes of `b`).
 #[inline]
 fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
     // One word of 8 first (text dense in other bytes stops there), then
     // 32 bytes at a time with comparisons the compiler vectorizes, then
     // words of 8.
-    match b.get(i..i + 8) {
-        Some(chunk) if !word_is_special(chunk) => i += 8,
-        _ => return i,
+    match b.get(i..i + 8).map(special_bytes) {
+        Some(0) => i += 8,
+        Some(m) => return i + (m.trailing_zeros() / 8) as usize,
+        None => return i,
     }
     while let Some(chunk) = b.get(i..i + 32) {
         let special = chunk.iter().fold(false, |acc, &x| {
@@ -203,31 +205,34 @@ fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
         i += 32;
     }
     while let Some(chunk) = b.get(i..i + 8) {
-        if word_is_special(chunk) {
-            break;
+        let m = special_bytes(chunk);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
     i
 }
 
-/// True when the 8 bytes of `chunk` hold a control, DEL, `&`, `?`, `<` or
-/// a non-ASCII byte.
+/// Marks the bytes of the 8 of `chunk` that are a control, DEL, `&`, `?`,
+/// `<` or non-ASCII: 0 when there is none, else the lowest set bit is the
+/// top bit of the first such byte.
 #[inline]
-fn word_is_special(chunk: &[u8]) -> bool {
+fn special_bytes(chunk: &[u8]) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(chunk);
     let w = u64::from_le_bytes(a);
-    w & HIGHS != 0
+    (w & HIGHS)
         // a byte below 0x20: subtracting 0x20 borrows into its top bit
-        || w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
-        || has_zero_byte(w ^ (ONES * u64::from(b'&')))
-        || has_zero_byte(w ^ (ONES * u64::from(b'?')))
-        || has_zero_byte(w ^ (ONES * u64::from(b'<')))
-        || has_zero_byte(w ^ (ONES * 0x7F))
+        | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
+        | zero_bytes(w ^ (ONES * u64::from(b'&')))
+        | zero_bytes(w ^ (ONES * u64::from(b'?')))
+        | zero_bytes(w ^ (ONES * u64::from(b'<')))
+        | zero_bytes(w ^ (ONES * 0x7F))
 }
 
-/// Skips 8-byte words of ASCII from `i`.
+/// Skips ASCII from `i`: returns the index of the first non-ASCII byte
+/// (or the length of `b`).
 #[inline]
 pub(super) fn skip_ascii(b: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = b.get(i..i + 32) {
@@ -239,12 +244,67 @@ pub(super) fn skip_ascii(b: &[u8], mut i: usize) -> usize {
     while let Some(chunk) = b.get(i..i + 8) {
         let mut a = [0u8; 8];
         a.copy_from_slice(chunk);
-        if u64::from_le_bytes(a) & HIGHS != 0 {
-            break;
+        let high = u64::from_le_bytes(a) & HIGHS;
+        if high != 0 {
+            return i + (high.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
+    while b.get(i).is_some_and(|&x| x < 0x80) {
+        i += 1;
+    }
     i
+}
+
+/// Skips, 32 bytes at a time, text made only of plain ASCII (as
+/// [`skip_plain_ascii`] means it, tabs included) and Russian letters
+/// (U+0410..U+044F) from `i`, a character boundary of UTF-8 `b`; with
+/// `WIDE`, also `ё`, `Ё`, `«`, `»`, `–` and `—` (which set no flag in
+/// [`Flags::scan_line`], but are [`super::chars::is_bad`] triggers).
+/// Returns where it stopped (a character boundary) and the upper- and
+/// lower-case Russian letters passed. The caller goes on byte by byte.
+#[inline]
+pub(super) fn skip_russian<const WIDE: bool>(b: &[u8], mut i: usize) -> (usize, usize, usize) {
+    let (mut up, mut lo) = (0usize, 0usize);
+    while let Some(w) = b.get(i..i + 34) {
+        // Stop before a character the block holds only in part.
+        let adv = if w[31] >= 0xC0 {
+            31
+        } else if WIDE && w[30] >= 0xE0 {
+            30
+        } else {
+            32
+        };
+        // In UTF-8 read from a character boundary, every continuation byte
+        // belongs to a lead byte before it in the block; when all leads are
+        // those of accepted characters, so are all continuation bytes.
+        // Written without early exit so the compiler vectorizes it.
+        let (mut bad, mut u, mut l) = (0u8, 0u8, 0u8);
+        for k in 0..32 {
+            let (x, y, z) = (w[k], w[k + 1], w[k + 2]);
+            let plain =
+                ((0x20..0x7F).contains(&x) && x != b'&' && x != b'?' && x != b'<') || x == b'\t';
+            let cont = (0x80..0xC0).contains(&x);
+            let upper = x == 0xD0 && (0x90..0xB0).contains(&y);
+            let lower = (x == 0xD0 && y >= 0xB0) || (x == 0xD1 && y < 0x90);
+            let other = WIDE
+                && ((x == 0xD0 && y == 0x81)
+                    || (x == 0xD1 && y == 0x91)
+                    || (x == 0xC2 && (y == 0xAB || y == 0xBB))
+                    || (x == 0xE2 && y == 0x80 && (z == 0x93 || z == 0x94)));
+            bad |= u8::from(!(plain | cont | upper | lower | other));
+            // A lead past `adv` is counted with the next block.
+            u += u8::from(upper & (k < adv));
+            l += u8::from(lower & (k < adv));
+        }
+        if bad != 0 {
+            break;
+        }
+        up += usize::from(u);
+        lo += usize::from(l);
+        i += adv;
+    }
+    (i, up, lo)
 }
 
 /// What one scan of a line found; passes whose characters are absent are
@@ -371,8 +431,7 @@ impl Flags {
             if FAST && (x == 0xD0 || x == 0xD1) {
                 // Russian letters (U+0410..U+044F: D0 90..BF, D1 80..8F)
                 // and the plain ASCII between them, in a tight loop.
-                let (mut up, mut lo) = (0usize, 0usize);
-                let mut j = i;
+                let (mut j, mut up, mut lo) = skip_russian::<true>(b, i);
                 while j + 1 < n {
                     let (x, y) = (b[j], b[j + 1]);
                     if x == 0xD0 && y >= 0x90 {
