@@ -279,29 +279,35 @@ pub(super) fn skip_russian<const WIDE: bool>(b: &[u8], mut i: usize) -> (usize, 
         // belongs to a lead byte before it in the block; when all leads are
         // those of accepted characters, so are all continuation bytes.
         // Written without early exit so the compiler vectorizes it.
-        let (mut bad, mut u, mut l) = (0u8, 0u8, 0u8);
+        let (mut bad, mut cyr, mut upper) = (0u8, 0u8, 0u8);
         for k in 0..32 {
             let (x, y, z) = (w[k], w[k + 1], w[k + 2]);
-            let plain =
-                ((0x20..0x7F).contains(&x) && x != b'&' && x != b'?' && x != b'<') || x == b'\t';
-            let cont = (0x80..0xC0).contains(&x);
-            let upper = x == 0xD0 && (0x90..0xB0).contains(&y);
-            let lower = (x == 0xD0 && y >= 0xB0) || (x == 0xD1 && y < 0x90);
+            let plain = (x.wrapping_sub(0x20) < 0x5F) & (x != b'&') & (x != b'?') & (x != b'<')
+                | (x == b'\t');
+            let cont = (x as i8) < -0x40;
+            let (d0, d1, hi) = (x == 0xD0, x == 0xD1, y >= 0x90);
+            let letter = (d0 & hi) | (d1 & !hi);
             let other = WIDE
-                && ((x == 0xD0 && y == 0x81)
-                    || (x == 0xD1 && y == 0x91)
-                    || (x == 0xC2 && (y == 0xAB || y == 0xBB))
-                    || (x == 0xE2 && y == 0x80 && (z == 0x93 || z == 0x94)));
-            bad |= u8::from(!(plain | cont | upper | lower | other));
-            // A lead past `adv` is counted with the next block.
-            u += u8::from(upper & (k < adv));
-            l += u8::from(lower & (k < adv));
+                & ((d0 & (y == 0x81))
+                    | (d1 & (y == 0x91))
+                    | ((x == 0xC2) & ((y | 0x10) == 0xBB))
+                    | ((x == 0xE2) & (y == 0x80) & (z.wrapping_sub(0x93) < 2)));
+            bad |= u8::from(!(plain | cont | letter | other));
+            cyr += u8::from(letter);
+            upper += u8::from(d0 & hi & (y < 0xB0));
         }
         if bad != 0 {
             break;
         }
-        up += usize::from(u);
-        lo += usize::from(l);
+        if adv == 31 {
+            // The lead in the last byte is counted with the next block.
+            let (x, y) = (w[31], w[32]);
+            let letter = (x == 0xD0 && y >= 0x90) || (x == 0xD1 && y < 0x90);
+            cyr -= u8::from(letter);
+            upper -= u8::from(x == 0xD0 && (0x90..0xB0).contains(&y));
+        }
+        up += usize::from(upper);
+        lo += usize::from(cyr - upper);
         i += adv;
     }
     (i, up, lo)
