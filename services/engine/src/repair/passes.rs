@@ -1152,6 +1152,32 @@ mod tests {
         assert!(skipped > 1000);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Long runs of Russian text with the characters the block skip
+        /// accepts, and some it does not, at every alignment.
+        #[test]
+        fn block_skip_agrees_with_the_general_path(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ \
+                     ,.%1«»—–\t?&<\u{2212}°ѐѝ€é\n"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..120,
+            ),
+        ) {
+            let text: String = v.into_iter().collect();
+            for stop in [false, true] {
+                let fast = Flags::scan_line_with::<true>(&text, stop, 0);
+                let slow = Flags::scan_line_with::<false>(&text, stop, 0);
+                proptest::prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{:?}", text);
+            }
+        }
+    }
+
     #[test]
     fn table_driven_scan_agrees_with_the_general_path() {
         let mut texts = Vec::new();
