@@ -56,10 +56,51 @@ fn word_needs_escape(w: u64) -> bool {
 
 /// Appends `s` as a JSON string, quotes included.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    write_escaped(out, s.as_bytes());
+    out.push(b'"');
+}
+
+/// [`write_str`] for a `s` that needs escapes only inside the output spans
+/// of `edits` (in order): the bytes between them are copied unchecked.
+/// Falls back to [`write_str`] when the spans are out of order or bounds.
+pub(crate) fn write_str_escaping_within(
+    out: &mut Vec<u8>,
+    s: &str,
+    edits: &[textstance_engine::Edit],
+) {
     let b = s.as_bytes();
+    let ordered = edits
+        .windows(2)
+        .all(|w| w[0].output.end <= w[1].output.start)
+        && edits
+            .iter()
+            .all(|e| e.output.start <= e.output.end && e.output.end <= b.len());
+    if !ordered {
+        return write_str(out, s);
+    }
     out.reserve(b.len() + 2);
     out.push(b'"');
+    let mut at = 0;
+    for e in edits {
+        let between = &b[at..e.output.start];
+        debug_assert!(
+            !between.iter().any(|&c| ESCAPE[usize::from(c)] != 0),
+            "unedited text needs no escape"
+        );
+        out.extend_from_slice(between);
+        write_escaped(out, &b[e.output.start..e.output.end]);
+        at = e.output.end;
+    }
+    debug_assert!(!b[at..].iter().any(|&c| ESCAPE[usize::from(c)] != 0));
+    out.extend_from_slice(&b[at..]);
+    out.push(b'"');
+}
+
+/// Appends the bytes of a string escaped as JSON, without quotes.
+fn write_escaped(out: &mut Vec<u8>, b: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut run = 0;
     let mut i = 0;
     while i < b.len() {
@@ -98,7 +139,6 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
         run = i;
     }
     out.extend_from_slice(&b[run..]);
-    out.push(b'"');
 }
 
 /// Appends a decimal integer.
@@ -173,7 +213,10 @@ pub(crate) fn write_output(out: &mut Vec<u8>, o: &Output<'_>) {
     out.extend_from_slice(o.id.get().as_bytes());
     if let Some(t) = o.text {
         key(out, &mut first, "text");
-        write_str(out, t);
+        match o.text_escapes_within {
+            Some(edits) => write_str_escaping_within(out, t, edits),
+            None => write_str(out, t),
+        }
     }
     if let Some(e) = &o.edits {
         key(out, &mut first, "edits");
@@ -366,6 +409,44 @@ mod tests {
     }
 
     #[test]
+    fn escaping_within_edits_matches_serde_json() {
+        use textstance_engine::{Input, NormalizeOptions, Profile, normalize};
+        // Inputs as a JSON string without escapes could hold them: no
+        // quote, backslash or control; repairs bring those in.
+        let inputs = [
+            "\u{201c}quoted\u{201d} and \u{2018}single\u{2019}",
+            "a&#10;b &quot;q&quot; back&#92;slash tab&#9;x",
+            "caf\u{c3}\u{a9} \u{201c}x\u{201d}",
+            "nothing to do",
+            "\u{201c}",
+        ];
+        for text in inputs {
+            for profile in [Profile::Ftfy, Profile::Default] {
+                let n = normalize(Input::Text(text), &NormalizeOptions::for_profile(profile))
+                    .expect("normalizes");
+                let mut got = Vec::new();
+                write_str_escaping_within(&mut got, &n.text, &n.edits);
+                let want = serde_json::to_vec(&*n.text).expect("serializes");
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&want),
+                    "{text:?}"
+                );
+            }
+        }
+        // Spans out of order fall back to escaping everything.
+        let e = |s: usize, t: usize| textstance_engine::Edit {
+            input: Span::new(s, t),
+            output: Span::new(s, t),
+            kind: textstance_engine::EditKind::Quote,
+            reason: "test".into(),
+        };
+        let mut got = Vec::new();
+        write_str_escaping_within(&mut got, "a\"b\"c", &[e(3, 4), e(1, 2)]);
+        assert_eq!(got, serde_json::to_vec("a\"b\"c").expect("serializes"));
+    }
+
+    #[test]
     fn numbers_match() {
         for n in [
             0u64,
@@ -396,6 +477,7 @@ mod tests {
         let mut o = crate::model::Output {
             id: &id,
             text: Some(TRICKY[4]),
+            text_escapes_within: None,
             edits: Some(edits),
             sentences: Some(TRICKY.to_vec()),
             spans: Some(vec![[0, 3], [3, 99]]),
