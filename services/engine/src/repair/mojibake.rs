@@ -569,11 +569,14 @@ fn transcode(
 }
 
 /// [`transcode`] for bytes that are valid UTF-8 (`out`), one byte per
-/// character of `text`, with no byte lost or restored: `out` is the output
-/// when there is an edit, else it is handed back. Every non-ASCII
-/// character of `out` stands for two or more characters of `text`, so it
-/// always differs from its input, and a run of them without ASCII between
-/// is one edit, as [`transcode`] reports it.
+/// character of `text`, with no byte lost or restored (so no U+FFFD became
+/// 0x1A: every ASCII byte is an ASCII character of `text`, and every other
+/// byte a non-ASCII one): `out` is the output when there is an edit, else
+/// it is handed back. Every non-ASCII character of `out` stands for two or
+/// more characters of `text`, so it always differs from its input, and a
+/// run of them without ASCII between is one edit, as [`transcode`] reports
+/// it; it came from the run of non-ASCII characters at the same place in
+/// `text`.
 fn transcode_utf8(text: &str, out: String, codec: &str) -> Result<(String, Vec<Edit>), String> {
     let reason: Cow<'static, str> = Cow::Borrowed(reasons(codec).0);
     let tb = text.as_bytes();
@@ -583,34 +586,14 @@ fn transcode_utf8(text: &str, out: String, codec: &str) -> Result<(String, Vec<E
     let (mut k, mut tpos) = (0usize, 0usize);
     while k < b.len() {
         if b[k] < 0x80 {
-            let m = super::passes::skip_ascii(b, k + 1).min(b.len());
-            let m = b[m..]
-                .iter()
-                .position(|&x| x >= 0x80)
-                .map_or(b.len(), |p| m + p);
+            let m = super::passes::skip_ascii(b, k + 1);
             tpos += m - k;
             k = m;
             continue;
         }
         let (start, o) = (tpos, k);
-        while k < b.len() && b[k] >= 0x80 {
-            // Here every character starts with a lead byte, and each of its
-            // bytes came from one non-ASCII character of `text`.
-            let n = match b[k] {
-                0xC0..=0xDF => 2,
-                0xE0..=0xEF => 3,
-                _ => 4,
-            };
-            for _ in 0..n {
-                tpos += match tb.get(tpos).copied().unwrap_or(0) {
-                    0x00..=0x7F => 1,
-                    0x80..=0xDF => 2,
-                    0xE0..=0xEF => 3,
-                    _ => 4,
-                };
-            }
-            k += n;
-        }
+        k = skip_non_ascii(b, k);
+        tpos = skip_non_ascii(tb, tpos);
         edits.push(Edit {
             input: Span::new(start, tpos),
             output: Span::new(o, k),
@@ -622,6 +605,23 @@ fn transcode_utf8(text: &str, out: String, codec: &str) -> Result<(String, Vec<E
         return Err(out);
     }
     Ok((out, edits))
+}
+
+/// The index of the first ASCII byte of `b` from `i` (or the length).
+fn skip_non_ascii(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        let ascii = !u64::from_le_bytes(a) & 0x8080_8080_8080_8080;
+        if ascii != 0 {
+            return i + (ascii.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(|&x| x >= 0x80) {
+        i += 1;
+    }
+    i.min(b.len())
 }
 
 /// Edit reasons per codec: plain, with a lost no-break space, with a lost
