@@ -388,6 +388,7 @@ impl Flags {
         let n = b.len();
         let mut i = from.min(n);
         let mut run = 0;
+        let mut retry_blocks_at = 0;
         while i < n {
             let x = b[i];
             if x < 0x80 {
@@ -437,7 +438,15 @@ impl Flags {
             if FAST && (x == 0xD0 || x == 0xD1) {
                 // Russian letters (U+0410..U+044F: D0 90..BF, D1 80..8F)
                 // and the plain ASCII between them, in a tight loop.
-                let (mut j, mut up, mut lo) = skip_russian::<true>(b, i);
+                // Blocks first, unless one failed within the last 32
+                // bytes (text that mixes in other letters, as mojibake
+                // does, would try a block at every Russian letter).
+                let (mut j, mut up, mut lo) = if i >= retry_blocks_at {
+                    skip_russian::<true>(b, i)
+                } else {
+                    (i, 0, 0)
+                };
+                retry_blocks_at = j + 32;
                 while j + 1 < n {
                     let (x, y) = (b[j], b[j + 1]);
                     if x == 0xD0 && y >= 0x90 {
