@@ -62,6 +62,23 @@ static TWO_BYTE: [u16; 0x800] = {
     t
 };
 
+/// First code point of [`PUNCTUATION`].
+const PUNCT_BASE: u32 = 0x2000;
+
+/// Class bits (and [`TRIGGER`]) of U+2000..U+21FF: general punctuation
+/// (curly quotes, dashes), currency signs and letter-like symbols.
+static PUNCTUATION: [u16; 0x200] = {
+    let mut t = [0u16; 0x200];
+    let mut k = 0;
+    while k < 0x200 {
+        let u = PUNCT_BASE + k as u32;
+        let c = class_of(u);
+        t[k] = if trigger_of(u, c) { c | TRIGGER } else { c };
+        k += 1;
+    }
+    t
+};
+
 /// The class bits of `c` (0 for ASCII and for characters that never occur
 /// in mojibake).
 #[inline]
@@ -69,6 +86,9 @@ pub(super) fn class(c: char) -> u16 {
     let u = c as u32;
     if u < 0x800 {
         return TWO_BYTE[u as usize] & !TRIGGER;
+    }
+    if let Some(&t) = PUNCTUATION.get(u.wrapping_sub(PUNCT_BASE) as usize) {
+        return t & !TRIGGER;
     }
     class_of(u)
 }
@@ -182,6 +202,9 @@ fn is_trigger(c: char) -> bool {
     let u = c as u32;
     if u < 0x800 {
         return TWO_BYTE[u as usize] & TRIGGER != 0;
+    }
+    if let Some(&t) = PUNCTUATION.get(u.wrapping_sub(PUNCT_BASE) as usize) {
+        return t & TRIGGER != 0;
     }
     trigger_of(u, class_of(u))
 }
@@ -547,6 +570,17 @@ mod tests {
                     "{:?} at {}", text, s
                 );
             }
+        }
+    }
+
+    #[test]
+    fn tables_agree_with_the_rules() {
+        for u in 0..0x11000u32 {
+            let Some(c) = char::from_u32(u) else {
+                continue;
+            };
+            assert_eq!(class(c), class_of(u), "{u:#x}");
+            assert_eq!(is_trigger(c), trigger_of(u, class_of(u)), "{u:#x}");
         }
     }
 
