@@ -93,7 +93,8 @@ pub(super) fn class(c: char) -> u16 {
     class_of(u)
 }
 
-const fn class_of(u: u32) -> u16 {
+/// [`class`] of code point `u`, computed (tables are built from it).
+pub(super) const fn class_of(u: u32) -> u16 {
     if u < 0x80 {
         return 0;
     }

@@ -343,6 +343,10 @@ struct Flags {
     latin1_run: usize,
     cyr_upper: usize,
     cyr_lower: usize,
+    /// A C1 control, `Ã`, `Â`, `Œ`, `œ`, a character U+0400..U+047F, or
+    /// two adjacent characters that both have a mojibake class: without
+    /// one, no rule of [`chars::is_bad`] can fire (each needs one of them).
+    maybe_bad: bool,
 }
 
 impl Flags {
@@ -360,6 +364,7 @@ impl Flags {
         self.mark |= bits & T_MARK != 0;
         self.curly |= bits & T_CURLY != 0;
         self.maybe_denormal |= bits & T_DENORMAL != 0;
+        self.maybe_bad |= bits & T_SUSPECT != 0;
         self
     }
 
@@ -389,10 +394,13 @@ impl Flags {
         let mut i = from.min(n);
         let mut run = 0;
         let mut retry_blocks_at = 0;
+        // Whether the character before has a mojibake class.
+        let mut prev_class = false;
         while i < n {
             let x = b[i];
             if x < 0x80 {
                 run = 0;
+                prev_class = false;
                 if !ASCII_SPECIAL[usize::from(x)] {
                     i = skip_plain_ascii(b, i + 1);
                     continue;
@@ -436,6 +444,9 @@ impl Flags {
             }
             f.non_ascii = true;
             if FAST && (x == 0xD0 || x == 0xD1) {
+                // U+0400..U+047F: the line may be bad, and which
+                // characters are next to each other no longer matters.
+                f.maybe_bad = true;
                 // Russian letters (U+0410..U+044F: D0 90..BF, D1 80..8F)
                 // and the plain ASCII between them, in a tight loop.
                 // Blocks first, unless one failed within the last 32
@@ -477,6 +488,9 @@ impl Flags {
                 let t = TWO_BYTE[(usize::from(x & 0x1F) << 6) | usize::from(b[i + 1] & 0x3F)];
                 i += 2;
                 bits |= t;
+                let class = t & T_CLASS != 0;
+                f.maybe_bad |= class && prev_class;
+                prev_class = class;
                 f.cyr_upper += usize::from(t & T_CYR_UPPER != 0);
                 f.cyr_lower += usize::from(t & T_CYR_LOWER != 0);
                 if t & T_RUN != 0 {
@@ -510,6 +524,9 @@ impl Flags {
             if stop_at_break && (u == 0x2028 || u == 0x2029) {
                 return (f.with_bits(bits), i);
             }
+            let class = char::from_u32(u).map_or(0, chars::class) != 0;
+            f.maybe_bad |= (class && prev_class) || suspect(u);
+            prev_class = class;
             if (0x0410..=0x044F).contains(&u) {
                 run = 0;
                 if u < 0x0430 {
@@ -588,6 +605,14 @@ const T_DENORMAL: u16 = 1 << 7;
 const T_RUN: u16 = 1 << 8;
 const T_CYR_UPPER: u16 = 1 << 9;
 const T_CYR_LOWER: u16 = 1 << 10;
+const T_CLASS: u16 = 1 << 11;
+const T_SUSPECT: u16 = 1 << 12;
+
+/// Characters that let [`chars::is_bad`] fire without a classified
+/// neighbour, or whose neighbours the fast scan does not follow.
+const fn suspect(u: u32) -> bool {
+    matches!(u, 0x80..=0x9F | 0xC2 | 0xC3 | 0x152 | 0x153 | 0x400..=0x47F)
+}
 
 /// What [`Flags::scan_line`] notes for each two-byte character (U+0080 to
 /// U+07FF), the same as its general path.
@@ -602,10 +627,16 @@ static TWO_BYTE: [u16; 0x800] = {
 };
 
 const fn two_byte_bits(u: u32) -> u16 {
-    if u >= 0x0410 && u <= 0x044F {
-        return if u < 0x0430 { T_CYR_UPPER } else { T_CYR_LOWER };
-    }
     let mut t = 0;
+    if chars::class_of(u) != 0 {
+        t |= T_CLASS;
+    }
+    if suspect(u) {
+        t |= T_SUSPECT;
+    }
+    if u >= 0x0410 && u <= 0x044F {
+        return t | if u < 0x0430 { T_CYR_UPPER } else { T_CYR_LOWER };
+    }
     if (u >= 0xC0 && u <= 0xFF && u != 0xD7 && u != 0xF7) || u == 0xA8 || u == 0xB8 {
         t |= T_RUN;
     }
@@ -720,7 +751,7 @@ fn run_line<'a>(
         pass!(html_ok && f.amp, entities::unescape(&text));
         if o.fix_mojibake {
             if f.other && !not_bad {
-                if chars::is_bad(&text) {
+                if f.maybe_bad && chars::is_bad(&text) {
                     let (fixed, clean) = mojibake::fix_encoding_bad_checked(&text, cfg);
                     if let Some((next, e)) = fixed {
                         accept!(next, e);
@@ -1184,6 +1215,27 @@ mod tests {
                 let slow = Flags::scan_line_with::<false>(&text, stop, 0);
                 proptest::prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{:?}", text);
             }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// `maybe_bad` is a safe gate: text it leaves out is never bad.
+        #[test]
+        fn texts_not_maybe_bad_are_not_bad(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "ab Z.,!?\u{a0}é©ÃÂ€™œŒ“”‘’«»°Ð\u{85}\u{9d}ВГРСЂўяЖ√π±×²ØÙ¢£Äâàµβ€ā·–—ôüÅ†\u{2122}\u{2202}╔═"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..16,
+            ),
+        ) {
+            let text: String = v.into_iter().collect();
+            let f = Flags::scan(&text);
+            proptest::prop_assert!(f.maybe_bad || !chars::is_bad(&text), "{:?}", text);
         }
     }
 
