@@ -143,6 +143,24 @@ fn write_escaped(out: &mut Vec<u8>, b: &[u8]) {
 
 /// Appends a decimal integer.
 pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    // Offsets are mostly short: fixed-length appends, no copy call.
+    let d = |k: u64| b'0' + (k % 10) as u8;
+    if n < 10 {
+        out.push(d(n));
+        return;
+    }
+    if n < 100 {
+        out.extend_from_slice(&[d(n / 10), d(n)]);
+        return;
+    }
+    if n < 1000 {
+        out.extend_from_slice(&[d(n / 100), d(n / 10), d(n)]);
+        return;
+    }
+    if n < 10000 {
+        out.extend_from_slice(&[d(n / 1000), d(n / 100), d(n / 10), d(n)]);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -192,12 +210,28 @@ fn serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     }
 }
 
-fn write_edit(out: &mut Vec<u8>, e: &EditOut<'_>) {
-    out.extend_from_slice(b"{\"kind\":");
-    write_str(out, e.kind);
-    out.extend_from_slice(b",\"reason\":");
-    write_str(out, e.reason);
-    out.extend_from_slice(b",\"input\":");
+/// Writes an edit; `prev` is the kind and reason of the previous edit of
+/// the list and where its `{"kind":…,"reason":…,"input":` prefix sits in
+/// `out`, copied again when they are the same (they mostly are).
+fn write_edit<'e>(
+    out: &mut Vec<u8>,
+    e: &EditOut<'e>,
+    prev: &mut Option<(&'static str, &'e str, std::ops::Range<usize>)>,
+) {
+    let start = out.len();
+    match prev {
+        Some((kind, reason, at)) if *kind == e.kind && *reason == e.reason => {
+            out.extend_from_within(at.clone());
+        }
+        _ => {
+            out.extend_from_slice(b"{\"kind\":");
+            write_str(out, e.kind);
+            out.extend_from_slice(b",\"reason\":");
+            write_str(out, e.reason);
+            out.extend_from_slice(b",\"input\":");
+            *prev = Some((e.kind, e.reason, start..out.len()));
+        }
+    }
     write_pair(out, e.input);
     out.extend_from_slice(b",\"output\":");
     write_pair(out, e.output);
@@ -220,7 +254,8 @@ pub(crate) fn write_output(out: &mut Vec<u8>, o: &Output<'_>) {
     }
     if let Some(e) = &o.edits {
         key(out, &mut first, "edits");
-        list(out, e, |out, e| write_edit(out, e));
+        let mut prev = None;
+        list(out, e, |out, e| write_edit(out, e, &mut prev));
     }
     if let Some(s) = &o.sentences {
         key(out, &mut first, "sentences");
@@ -455,6 +490,10 @@ mod tests {
             10,
             99,
             100,
+            999,
+            1000,
+            9999,
+            10000,
             12345,
             u64::from(u32::MAX),
             u64::MAX,
@@ -468,12 +507,21 @@ mod tests {
     #[test]
     fn outputs_match_serde_json() {
         let id = RawValue::from_string(r#"{"k":[1,"x"]}"#.to_owned()).expect("valid");
-        let edits = vec![EditOut {
-            kind: "mojibake",
-            reason: "cp1252 \"double\"\n",
-            input: [0, 4],
-            output: [0, 2],
-        }];
+        let edit = |kind, reason, at: u64| EditOut {
+            kind,
+            reason,
+            input: [at, at + 4],
+            output: [at, at + 2],
+        };
+        // Runs of edits with the same kind and reason, and changes of either.
+        let edits = vec![
+            edit("mojibake", "cp1252 \"double\"\n", 0),
+            edit("mojibake", "cp1252 \"double\"\n", 7),
+            edit("quote", "cp1252 \"double\"\n", 99),
+            edit("quote", "curly", 1234),
+            edit("quote", "curly", 12345),
+            edit("mojibake", "curly", 123_456),
+        ];
         let mut o = crate::model::Output {
             id: &id,
             text: Some(TRICKY[4]),
