@@ -210,6 +210,13 @@ fn serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     }
 }
 
+/// String equality, trying the address first (kinds and most reasons are
+/// the same static strings).
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+}
+
 /// Writes an edit; `prev` is the kind and reason of the previous edit of
 /// the list and where its `{"kind":…,"reason":…,"input":` prefix sits in
 /// `out`, copied again when they are the same (they mostly are).
@@ -220,7 +227,7 @@ fn write_edit<'e>(
 ) {
     let start = out.len();
     match prev {
-        Some((kind, reason, at)) if *kind == e.kind && *reason == e.reason => {
+        Some((kind, reason, at)) if same(kind, e.kind) && same(reason, e.reason) => {
             out.extend_from_within(at.clone());
         }
         _ => {
@@ -363,6 +370,7 @@ impl<'t> FastMapper<'t> {
     }
 
     /// The offset of byte `byte`.
+    #[inline]
     pub(crate) fn map(&mut self, byte: usize) -> usize {
         let mut byte = byte.min(self.text.len());
         if self.unit == Offsets::Utf8 {
@@ -383,6 +391,7 @@ impl<'t> FastMapper<'t> {
     }
 
     /// Both ends of a span, as a pair.
+    #[inline]
     pub(crate) fn map_span(&mut self, s: textstance_engine::Span) -> [u64; 2] {
         let a = self.map(s.start);
         let b = self.map(s.end);
