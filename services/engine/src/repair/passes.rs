@@ -501,6 +501,21 @@ impl Flags {
                 }
                 continue;
             }
+            if FAST && x == 0xE2 && b[i + 1] < 0x88 {
+                // U+2000..U+21FF (curly quotes, dashes, the euro sign)
+                // from a table, but for the breaks and format controls.
+                let u = 0x2000 | (u32::from(b[i + 1] & 0x07) << 6) | u32::from(b[i + 2] & 0x3F);
+                if !matches!(u, 0x2028 | 0x2029 | 0x206A..=0x206F) {
+                    let t = PUNCT_BITS[(u - 0x2000) as usize];
+                    i += 3;
+                    bits |= t;
+                    let class = t & T_CLASS != 0;
+                    f.maybe_bad |= class && prev_class;
+                    prev_class = class;
+                    run = 0;
+                    continue;
+                }
+            }
             // Decode one character of valid UTF-8 by hand.
             let (u, len) = if x < 0xE0 {
                 ((u32::from(x & 0x1F) << 6) | u32::from(b[i + 1] & 0x3F), 2)
@@ -622,6 +637,34 @@ static TWO_BYTE: [u16; 0x800] = {
     while u < 0x800 {
         t[u] = two_byte_bits(u as u32);
         u += 1;
+    }
+    t
+};
+
+/// What [`Flags::scan_line`] notes for U+2000..U+21FF, the same as its
+/// general path (U+2028, U+2029 and U+206A..U+206F take that path).
+static PUNCT_BITS: [u16; 0x200] = {
+    let mut t = [0u16; 0x200];
+    let mut k = 0;
+    while k < 0x200 {
+        let u = 0x2000 + k as u32;
+        let mut bits = 0;
+        if chars::class_of(u) != 0 {
+            bits |= T_CLASS;
+        }
+        match u {
+            0x2014 | 0x2013 | 0x2022 => {}
+            0x2026 | 0x2116 => bits |= T_NFKC,
+            0x2018..=0x201F => bits |= T_CURLY,
+            _ => {
+                bits |= T_OTHER;
+                if may_denormalize(u) {
+                    bits |= T_DENORMAL;
+                }
+            }
+        }
+        t[k] = bits;
+        k += 1;
     }
     t
 };
@@ -1242,7 +1285,10 @@ mod tests {
     #[test]
     fn table_driven_scan_agrees_with_the_general_path() {
         let mut texts = Vec::new();
-        for c in (0x80..0x800u32).filter_map(char::from_u32) {
+        for c in (0x80..0x800u32)
+            .chain(0x2000..0x2200)
+            .filter_map(char::from_u32)
+        {
             texts.push(format!("{c}"));
             texts.push(format!("a{c}{c}{c} b"));
             texts.push(format!("\u{d0}{c}\u{d1}\u{be}\u{b5}x"));
