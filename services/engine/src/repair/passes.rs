@@ -234,26 +234,40 @@ fn special_bytes(chunk: &[u8]) -> u64 {
 /// Skips ASCII from `i`: returns the index of the first non-ASCII byte
 /// (or the length of `b`).
 #[inline]
-pub(super) fn skip_ascii(b: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = b.get(i..i + 32) {
-        if chunk.iter().fold(0u8, |acc, &x| acc | x) >= 0x80 {
+pub(super) fn skip_ascii(b: &[u8], i: usize) -> usize {
+    let Some(rest) = b.get(i..) else {
+        return b.len();
+    };
+    // The first non-ASCII byte of an 8-byte word, if any.
+    let high = |w: &[u8]| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        let high = u64::from_le_bytes(a) & HIGHS;
+        (high != 0).then(|| (high.trailing_zeros() / 8) as usize)
+    };
+    // One word first (short runs end there), then blocks of 32 bytes the
+    // compiler vectorizes, then words, then bytes.
+    let mut at = 0;
+    if let Some(w) = rest.get(..8) {
+        if let Some(k) = high(w) {
+            return i + k;
+        }
+        at = 8;
+    }
+    for block in rest[at..].chunks_exact(32) {
+        if block.iter().fold(0u8, |acc, &x| acc | x) >= 0x80 {
             break;
         }
-        i += 32;
+        at += 32;
     }
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(chunk);
-        let high = u64::from_le_bytes(a) & HIGHS;
-        if high != 0 {
-            return i + (high.trailing_zeros() / 8) as usize;
+    for w in rest[at..].chunks_exact(8) {
+        if let Some(k) = high(w) {
+            return i + at + k;
         }
-        i += 8;
+        at += 8;
     }
-    while b.get(i).is_some_and(|&x| x < 0x80) {
-        i += 1;
-    }
-    i
+    at += rest[at..].iter().take_while(|&&x| x < 0x80).count();
+    i + at
 }
 
 /// Skips, 32 bytes at a time, text made only of plain ASCII (as
@@ -1279,6 +1293,26 @@ mod tests {
             let text: String = v.into_iter().collect();
             let f = Flags::scan(&text);
             proptest::prop_assert!(f.maybe_bad || !chars::is_bad(&text), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn ascii_skip_stops_at_the_first_non_ascii_byte() {
+        for len in 0..80 {
+            for at in 0..=len {
+                let mut b = vec![b'a'; len];
+                if at < len {
+                    b[at] = 0xC3;
+                }
+                for from in 0..=len {
+                    let want = if at < len && at >= from {
+                        at
+                    } else {
+                        len.max(from)
+                    };
+                    assert_eq!(skip_ascii(&b, from), want, "{len} {at} {from}");
+                }
+            }
         }
     }
 
