@@ -225,6 +225,12 @@ const fn trigger_of(u: u32, class: u16) -> bool {
 /// True when `text` holds a juxtaposition of characters that is far more
 /// likely to be mojibake than intended.
 pub(super) fn is_bad(text: &str) -> bool {
+    is_bad_with::<true>(text)
+}
+
+/// [`is_bad`]; `SKIP` passes over Russian text in blocks (tests compare it
+/// with the character-by-character walk).
+fn is_bad_with<const SKIP: bool>(text: &str) -> bool {
     let b = text.as_bytes();
     // Start of the last window evaluated, so overlapping triggers do not
     // evaluate a window twice.
@@ -237,9 +243,9 @@ pub(super) fn is_bad(text: &str) -> bool {
             i = super::passes::skip_ascii(b, i + 1);
             continue;
         }
-        if (x == 0xD0 || x == 0xD1) && i >= retry_at {
+        if SKIP && (x == 0xD0 || x == 0xD1) && i >= retry_at {
             // Russian letters and ASCII between them hold no trigger.
-            let (j, _, _) = super::passes::skip_russian::<false>(b, i);
+            let (j, _, _) = super::passes::skip_russian::<false, false>(b, i);
             // The block from `j` holds something else: go on character
             // by character through it.
             retry_at = j + 32;
@@ -548,6 +554,27 @@ fn extra_rules(a: char, b: Option<char>, c: Option<char>, d: Option<char>) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Long Russian text with triggers and mojibake in places.
+        #[test]
+        fn block_skip_finds_what_the_walk_finds(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "абвгдежзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ \
+                     ёЁ«»–—,.1ВГРСЂўїѓ°Ã©Â\u{a0}€‚"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..160,
+            ),
+        ) {
+            let text: String = v.into_iter().collect();
+            proptest::prop_assert_eq!(is_bad_with::<true>(&text), is_bad_with::<false>(&text), "{:?}", text);
+        }
+    }
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]

@@ -273,12 +273,16 @@ pub(super) fn skip_ascii(b: &[u8], i: usize) -> usize {
 /// Skips, 32 bytes at a time, text made only of plain ASCII (as
 /// [`skip_plain_ascii`] means it, tabs included) and Russian letters
 /// (U+0410..U+044F) from `i`, a character boundary of UTF-8 `b`; with
-/// `WIDE`, also `ё`, `Ё`, `«`, `»`, `–` and `—` (which set no flag in
-/// [`Flags::scan_line`], but are [`super::chars::is_bad`] triggers).
+/// `WIDE`, also `ё`, `Ё`, `–` and `—` (which set no flag in
+/// [`Flags::scan_line`] and are no [`super::chars::is_bad`] trigger), and
+/// with `QUOTES` also `«` and `»` (no flag either, but triggers).
 /// Returns where it stopped (a character boundary) and the upper- and
 /// lower-case Russian letters passed. The caller goes on byte by byte.
 #[inline]
-pub(super) fn skip_russian<const WIDE: bool>(b: &[u8], mut i: usize) -> (usize, usize, usize) {
+pub(super) fn skip_russian<const WIDE: bool, const QUOTES: bool>(
+    b: &[u8],
+    mut i: usize,
+) -> (usize, usize, usize) {
     let (mut up, mut lo) = (0usize, 0usize);
     while let Some(w) = b.get(i..i + 34) {
         // Stop before a character the block holds only in part.
@@ -304,7 +308,7 @@ pub(super) fn skip_russian<const WIDE: bool>(b: &[u8], mut i: usize) -> (usize, 
             let other = WIDE
                 & ((d0 & (y == 0x81))
                     | (d1 & (y == 0x91))
-                    | ((x == 0xC2) & ((y | 0x10) == 0xBB))
+                    | (QUOTES & (x == 0xC2) & ((y | 0x10) == 0xBB))
                     | ((x == 0xE2) & (y == 0x80) & (z.wrapping_sub(0x93) < 2)));
             bad |= u8::from(!(plain | cont | letter | other));
             cyr += u8::from(letter);
@@ -467,7 +471,7 @@ impl Flags {
                 // bytes (text that mixes in other letters, as mojibake
                 // does, would try a block at every Russian letter).
                 let (mut j, mut up, mut lo) = if i >= retry_blocks_at {
-                    skip_russian::<true>(b, i)
+                    skip_russian::<true, true>(b, i)
                 } else {
                     (i, 0, 0)
                 };
