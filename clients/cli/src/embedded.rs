@@ -165,7 +165,7 @@ fn handle_line(
             let lang = lang.as_deref().or(opts.lang.as_deref());
             match process(opts, Input::Text(&text), lang, lexicons) {
                 Ok(a) => {
-                    let out = model::from_engine(
+                    let mut out = model::from_engine(
                         opts.stage,
                         &id,
                         InputRef::Text(&text),
@@ -173,6 +173,11 @@ fn handle_line(
                         lexicons,
                         opts.unit,
                     );
+                    if matches!(text, std::borrow::Cow::Borrowed(_)) {
+                        // Read without escapes: no character of the input
+                        // needs one (JSON strings hold no raw controls).
+                        out.text_escapes_within = Some(&a.edits);
+                    }
                     printer.doc(&out, &a.text)?;
                     Ok(true)
                 }

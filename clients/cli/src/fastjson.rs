@@ -56,10 +56,51 @@ fn word_needs_escape(w: u64) -> bool {
 
 /// Appends `s` as a JSON string, quotes included.
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    write_escaped(out, s.as_bytes());
+    out.push(b'"');
+}
+
+/// [`write_str`] for a `s` that needs escapes only inside the output spans
+/// of `edits` (in order): the bytes between them are copied unchecked.
+/// Falls back to [`write_str`] when the spans are out of order or bounds.
+pub(crate) fn write_str_escaping_within(
+    out: &mut Vec<u8>,
+    s: &str,
+    edits: &[textstance_engine::Edit],
+) {
     let b = s.as_bytes();
+    let ordered = edits
+        .windows(2)
+        .all(|w| w[0].output.end <= w[1].output.start)
+        && edits
+            .iter()
+            .all(|e| e.output.start <= e.output.end && e.output.end <= b.len());
+    if !ordered {
+        return write_str(out, s);
+    }
     out.reserve(b.len() + 2);
     out.push(b'"');
+    let mut at = 0;
+    for e in edits {
+        let between = &b[at..e.output.start];
+        debug_assert!(
+            !between.iter().any(|&c| ESCAPE[usize::from(c)] != 0),
+            "unedited text needs no escape"
+        );
+        out.extend_from_slice(between);
+        write_escaped(out, &b[e.output.start..e.output.end]);
+        at = e.output.end;
+    }
+    debug_assert!(!b[at..].iter().any(|&c| ESCAPE[usize::from(c)] != 0));
+    out.extend_from_slice(&b[at..]);
+    out.push(b'"');
+}
+
+/// Appends the bytes of a string escaped as JSON, without quotes.
+fn write_escaped(out: &mut Vec<u8>, b: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut run = 0;
     let mut i = 0;
     while i < b.len() {
@@ -98,11 +139,28 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
         run = i;
     }
     out.extend_from_slice(&b[run..]);
-    out.push(b'"');
 }
 
 /// Appends a decimal integer.
 pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    // Offsets are mostly short: fixed-length appends, no copy call.
+    let d = |k: u64| b'0' + (k % 10) as u8;
+    if n < 10 {
+        out.push(d(n));
+        return;
+    }
+    if n < 100 {
+        out.extend_from_slice(&[d(n / 10), d(n)]);
+        return;
+    }
+    if n < 1000 {
+        out.extend_from_slice(&[d(n / 100), d(n / 10), d(n)]);
+        return;
+    }
+    if n < 10000 {
+        out.extend_from_slice(&[d(n / 1000), d(n / 100), d(n / 10), d(n)]);
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -152,12 +210,35 @@ fn serde<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     }
 }
 
-fn write_edit(out: &mut Vec<u8>, e: &EditOut<'_>) {
-    out.extend_from_slice(b"{\"kind\":");
-    write_str(out, e.kind);
-    out.extend_from_slice(b",\"reason\":");
-    write_str(out, e.reason);
-    out.extend_from_slice(b",\"input\":");
+/// String equality, trying the address first (kinds and most reasons are
+/// the same static strings).
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+}
+
+/// Writes an edit; `prev` is the kind and reason of the previous edit of
+/// the list and where its `{"kind":…,"reason":…,"input":` prefix sits in
+/// `out`, copied again when they are the same (they mostly are).
+fn write_edit<'e>(
+    out: &mut Vec<u8>,
+    e: &EditOut<'e>,
+    prev: &mut Option<(&'static str, &'e str, std::ops::Range<usize>)>,
+) {
+    let start = out.len();
+    match prev {
+        Some((kind, reason, at)) if same(kind, e.kind) && same(reason, e.reason) => {
+            out.extend_from_within(at.clone());
+        }
+        _ => {
+            out.extend_from_slice(b"{\"kind\":");
+            write_str(out, e.kind);
+            out.extend_from_slice(b",\"reason\":");
+            write_str(out, e.reason);
+            out.extend_from_slice(b",\"input\":");
+            *prev = Some((e.kind, e.reason, start..out.len()));
+        }
+    }
     write_pair(out, e.input);
     out.extend_from_slice(b",\"output\":");
     write_pair(out, e.output);
@@ -173,11 +254,15 @@ pub(crate) fn write_output(out: &mut Vec<u8>, o: &Output<'_>) {
     out.extend_from_slice(o.id.get().as_bytes());
     if let Some(t) = o.text {
         key(out, &mut first, "text");
-        write_str(out, t);
+        match o.text_escapes_within {
+            Some(edits) => write_str_escaping_within(out, t, edits),
+            None => write_str(out, t),
+        }
     }
     if let Some(e) = &o.edits {
         key(out, &mut first, "edits");
-        list(out, e, |out, e| write_edit(out, e));
+        let mut prev = None;
+        list(out, e, |out, e| write_edit(out, e, &mut prev));
     }
     if let Some(s) = &o.sentences {
         key(out, &mut first, "sentences");
@@ -285,6 +370,7 @@ impl<'t> FastMapper<'t> {
     }
 
     /// The offset of byte `byte`.
+    #[inline]
     pub(crate) fn map(&mut self, byte: usize) -> usize {
         let mut byte = byte.min(self.text.len());
         if self.unit == Offsets::Utf8 {
@@ -305,6 +391,7 @@ impl<'t> FastMapper<'t> {
     }
 
     /// Both ends of a span, as a pair.
+    #[inline]
     pub(crate) fn map_span(&mut self, s: textstance_engine::Span) -> [u64; 2] {
         let a = self.map(s.start);
         let b = self.map(s.end);
@@ -366,6 +453,44 @@ mod tests {
     }
 
     #[test]
+    fn escaping_within_edits_matches_serde_json() {
+        use textstance_engine::{Input, NormalizeOptions, Profile, normalize};
+        // Inputs as a JSON string without escapes could hold them: no
+        // quote, backslash or control; repairs bring those in.
+        let inputs = [
+            "\u{201c}quoted\u{201d} and \u{2018}single\u{2019}",
+            "a&#10;b &quot;q&quot; back&#92;slash tab&#9;x",
+            "caf\u{c3}\u{a9} \u{201c}x\u{201d}",
+            "nothing to do",
+            "\u{201c}",
+        ];
+        for text in inputs {
+            for profile in [Profile::Ftfy, Profile::Default] {
+                let n = normalize(Input::Text(text), &NormalizeOptions::for_profile(profile))
+                    .expect("normalizes");
+                let mut got = Vec::new();
+                write_str_escaping_within(&mut got, &n.text, &n.edits);
+                let want = serde_json::to_vec(&*n.text).expect("serializes");
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&want),
+                    "{text:?}"
+                );
+            }
+        }
+        // Spans out of order fall back to escaping everything.
+        let e = |s: usize, t: usize| textstance_engine::Edit {
+            input: Span::new(s, t),
+            output: Span::new(s, t),
+            kind: textstance_engine::EditKind::Quote,
+            reason: "test".into(),
+        };
+        let mut got = Vec::new();
+        write_str_escaping_within(&mut got, "a\"b\"c", &[e(3, 4), e(1, 2)]);
+        assert_eq!(got, serde_json::to_vec("a\"b\"c").expect("serializes"));
+    }
+
+    #[test]
     fn numbers_match() {
         for n in [
             0u64,
@@ -374,6 +499,10 @@ mod tests {
             10,
             99,
             100,
+            999,
+            1000,
+            9999,
+            10000,
             12345,
             u64::from(u32::MAX),
             u64::MAX,
@@ -387,15 +516,25 @@ mod tests {
     #[test]
     fn outputs_match_serde_json() {
         let id = RawValue::from_string(r#"{"k":[1,"x"]}"#.to_owned()).expect("valid");
-        let edits = vec![EditOut {
-            kind: "mojibake",
-            reason: "cp1252 \"double\"\n",
-            input: [0, 4],
-            output: [0, 2],
-        }];
+        let edit = |kind, reason, at: u64| EditOut {
+            kind,
+            reason,
+            input: [at, at + 4],
+            output: [at, at + 2],
+        };
+        // Runs of edits with the same kind and reason, and changes of either.
+        let edits = vec![
+            edit("mojibake", "cp1252 \"double\"\n", 0),
+            edit("mojibake", "cp1252 \"double\"\n", 7),
+            edit("quote", "cp1252 \"double\"\n", 99),
+            edit("quote", "curly", 1234),
+            edit("quote", "curly", 12345),
+            edit("mojibake", "curly", 123_456),
+        ];
         let mut o = crate::model::Output {
             id: &id,
             text: Some(TRICKY[4]),
+            text_escapes_within: None,
             edits: Some(edits),
             sentences: Some(TRICKY.to_vec()),
             spans: Some(vec![[0, 3], [3, 99]]),

@@ -175,6 +175,11 @@ pub(crate) struct Output<'a> {
     /// The text spans index (see [`Stage`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) text: Option<&'a str>,
+    /// Not printed: when set, `text` may need JSON escapes only inside the
+    /// output spans (bytes) of these edits; the rest was copied from input
+    /// text that needed none (a JSON string read without escapes).
+    #[serde(skip)]
+    pub(crate) text_escapes_within: Option<&'a [engine::Edit]>,
     /// Edits from the input to `text`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) edits: Option<Vec<EditOut<'a>>>,
@@ -340,6 +345,7 @@ fn empty(id: &RawValue) -> Output<'_> {
     Output {
         id,
         text: None,
+        text_escapes_within: None,
         edits: None,
         sentences: None,
         spans: None,

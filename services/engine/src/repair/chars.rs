@@ -62,6 +62,23 @@ static TWO_BYTE: [u16; 0x800] = {
     t
 };
 
+/// First code point of [`PUNCTUATION`].
+const PUNCT_BASE: u32 = 0x2000;
+
+/// Class bits (and [`TRIGGER`]) of U+2000..U+21FF: general punctuation
+/// (curly quotes, dashes), currency signs and letter-like symbols.
+static PUNCTUATION: [u16; 0x200] = {
+    let mut t = [0u16; 0x200];
+    let mut k = 0;
+    while k < 0x200 {
+        let u = PUNCT_BASE + k as u32;
+        let c = class_of(u);
+        t[k] = if trigger_of(u, c) { c | TRIGGER } else { c };
+        k += 1;
+    }
+    t
+};
+
 /// The class bits of `c` (0 for ASCII and for characters that never occur
 /// in mojibake).
 #[inline]
@@ -70,10 +87,14 @@ pub(super) fn class(c: char) -> u16 {
     if u < 0x800 {
         return TWO_BYTE[u as usize] & !TRIGGER;
     }
+    if let Some(&t) = PUNCTUATION.get(u.wrapping_sub(PUNCT_BASE) as usize) {
+        return t & !TRIGGER;
+    }
     class_of(u)
 }
 
-const fn class_of(u: u32) -> u16 {
+/// [`class`] of code point `u`, computed (tables are built from it).
+pub(super) const fn class_of(u: u32) -> u16 {
     if u < 0x80 {
         return 0;
     }
@@ -183,6 +204,9 @@ fn is_trigger(c: char) -> bool {
     if u < 0x800 {
         return TWO_BYTE[u as usize] & TRIGGER != 0;
     }
+    if let Some(&t) = PUNCTUATION.get(u.wrapping_sub(PUNCT_BASE) as usize) {
+        return t & TRIGGER != 0;
+    }
     trigger_of(u, class_of(u))
 }
 
@@ -201,16 +225,34 @@ const fn trigger_of(u: u32, class: u16) -> bool {
 /// True when `text` holds a juxtaposition of characters that is far more
 /// likely to be mojibake than intended.
 pub(super) fn is_bad(text: &str) -> bool {
+    is_bad_with::<true>(text)
+}
+
+/// [`is_bad`]; `SKIP` passes over Russian text in blocks (tests compare it
+/// with the character-by-character walk).
+fn is_bad_with<const SKIP: bool>(text: &str) -> bool {
     let b = text.as_bytes();
     // Start of the last window evaluated, so overlapping triggers do not
     // evaluate a window twice.
     let mut evaluated: Option<usize> = None;
     let mut i = 0;
+    let mut retry_at = 0;
     while i < b.len() {
         let x = b[i];
         if x < 0x80 {
             i = super::passes::skip_ascii(b, i + 1);
             continue;
+        }
+        if SKIP && (x == 0xD0 || x == 0xD1) && i >= retry_at {
+            // Russian letters and ASCII between them hold no trigger.
+            let (j, _, _) = super::passes::skip_russian::<false, false>(b, i);
+            // The block from `j` holds something else: go on character
+            // by character through it.
+            retry_at = j + 32;
+            if j > i {
+                i = j;
+                continue;
+            }
         }
         if x < 0xE0 {
             // Two-byte characters that are no trigger (Russian letters,
@@ -271,22 +313,47 @@ fn window_at(text: &str, s: usize) -> bool {
     let b = it.next();
     let ca = class(a);
     // The first test of `window_is_bad`, on two characters only: most
-    // windows end here.
-    if b.map_or(0, class) == 0
-        && ca & C1 == 0
-        && !matches!(a, 'Œ' | 'œ' | 'Ã' | 'Â')
-        && !b.is_some_and(is_py_space)
-    {
-        return false;
+    // windows end here. With an unclassified second character, the one
+    // rule left is a lower-case letter, whitespace, then `Ã`/`Â` and a
+    // space.
+    if b.map_or(0, class) == 0 && ca & C1 == 0 && !matches!(a, 'Œ' | 'œ' | 'Ã' | 'Â') {
+        return b.is_some_and(is_py_space)
+            && a.is_ascii_lowercase()
+            && matches!(it.next(), Some('Ã' | 'Â'))
+            && it.next() == Some(' ');
     }
+    // Characters are decoded only as far as some rule looks: four, or
+    // seven after `Г`; the one before only for `Â`.
     let mut w: [Option<char>; 7] = [None; 7];
     w[0] = Some(a);
     w[1] = b;
-    for slot in w[2..].iter_mut() {
+    let far = if a == 'Г' { 7 } else { 4 };
+    for slot in w[2..far].iter_mut() {
+        *slot = it.next();
+    }
+    let prev = if a == 'Â' {
+        text[..s].chars().next_back()
+    } else {
+        None
+    };
+    window_is_bad(prev, a, ca, &w[1..], s == 0)
+}
+
+/// [`window_at`] decoding every character any rule may look at: the
+/// reference its shortcuts are tested against.
+#[cfg(test)]
+fn window_at_reference(text: &str, s: usize) -> bool {
+    let mut it = text[s..].chars();
+    let Some(a) = it.next() else {
+        return false;
+    };
+    let mut w: [Option<char>; 7] = [None; 7];
+    w[0] = Some(a);
+    for slot in w[1..].iter_mut() {
         *slot = it.next();
     }
     let prev = text[..s].chars().next_back();
-    window_is_bad(prev, a, ca, &w[1..], s == 0)
+    window_is_bad(prev, a, class(a), &w[1..], s == 0)
 }
 
 fn window_is_bad(prev: Option<char>, a: char, ca: u16, rest: &[Option<char>], first: bool) -> bool {
@@ -487,6 +554,63 @@ fn extra_rules(a: char, b: Option<char>, c: Option<char>, d: Option<char>) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Long Russian text with triggers and mojibake in places.
+        #[test]
+        fn block_skip_finds_what_the_walk_finds(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "абвгдежзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ \
+                     ёЁ«»–—,.1ВГРСЂўїѓ°Ã©Â\u{a0}€‚"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..160,
+            ),
+        ) {
+            let text: String = v.into_iter().collect();
+            proptest::prop_assert_eq!(is_bad_with::<true>(&text), is_bad_with::<false>(&text), "{:?}", text);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn windows_agree_with_the_reference(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "ab Z.,!?\n\u{a0}Ã©Â€™œŒ“”«»°ÐÑ\u{85}\u{9d}ВГРСЂўяЖ√π±×²ØÙ¢£ÄâàµβΒ€ā·–ôüÅ"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..24,
+            ),
+        ) {
+            let text: String = v.into_iter().collect();
+            for (s, _) in text.char_indices() {
+                proptest::prop_assert_eq!(
+                    window_at(&text, s),
+                    window_at_reference(&text, s),
+                    "{:?} at {}", text, s
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tables_agree_with_the_rules() {
+        for u in 0..0x11000u32 {
+            let Some(c) = char::from_u32(u) else {
+                continue;
+            };
+            assert_eq!(class(c), class_of(u), "{u:#x}");
+            assert_eq!(is_trigger(c), trigger_of(u, class_of(u)), "{u:#x}");
+        }
+    }
 
     #[test]
     fn bad_and_good() {

@@ -402,7 +402,27 @@ pub(super) fn encode_first(text: &str, mut mask: u16, out: &mut Vec<u8>) -> (u16
             at = end;
             continue;
         }
-        let Some(c) = text[at..].chars().next() else {
+        // Two- and three-byte characters are decoded here (valid UTF-8).
+        let x = bytes[at];
+        let (c, len) = match x {
+            0xC0..=0xDF if at + 1 < bytes.len() => (
+                char::from_u32((u32::from(x & 0x1F) << 6) | u32::from(bytes[at + 1] & 0x3F)),
+                2,
+            ),
+            0xE0..=0xEF if at + 2 < bytes.len() => (
+                char::from_u32(
+                    (u32::from(x & 0x0F) << 12)
+                        | (u32::from(bytes[at + 1] & 0x3F) << 6)
+                        | u32::from(bytes[at + 2] & 0x3F),
+                ),
+                3,
+            ),
+            _ => {
+                let c = text[at..].chars().next();
+                (c, c.map_or(1, char::len_utf8))
+            }
+        };
+        let Some(c) = c else {
             break;
         };
         let entry = if c.is_ascii() {
@@ -437,8 +457,13 @@ pub(super) fn encode_first(text: &str, mut mask: u16, out: &mut Vec<u8>) -> (u16
             Some(e) => e.1[cur],
             None => c as u8,
         };
-        push_noting(out, b, &mut hints);
-        at += c.len_utf8();
+        if b >= 0x80 {
+            // Not a byte `push_noting` looks at.
+            out.push(b);
+        } else {
+            push_noting(out, b, &mut hints);
+        }
+        at += len;
     }
     (mask, hints)
 }

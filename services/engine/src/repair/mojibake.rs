@@ -1,7 +1,7 @@
 //! Mojibake: UTF-8 that was decoded as a single-byte code page (one layer or
 //! several), undone.
 //!
-//! One step ([`one_step`]) works like this, and [`fix_encoding`] repeats it
+//! One step (`one_step_ungated`) works like this, and [`fix_encoding`] repeats it
 //! until the text stops changing (each layer of damage takes one step):
 //! 1. ASCII text, and text in which [`is_bad`] finds no juxtaposition typical
 //!    of mojibake, is left alone. This gate is what keeps Catalan `l·l`,
@@ -44,22 +44,34 @@ const MAC_ROMAN: usize = 8;
 
 /// Repairs mojibake until the text stops changing (at most 8 layers).
 pub(super) fn fix_encoding(text: &str, cfg: Config) -> PassOutput {
-    fix_layers(text, cfg, false)
+    fix_layers(text, cfg, false).0
 }
 
 /// [`fix_encoding`] for text already known to be non-ASCII and bad.
 pub(super) fn fix_encoding_bad(text: &str, cfg: Config) -> PassOutput {
+    fix_layers(text, cfg, true).0
+}
+
+/// [`fix_encoding_bad`], also telling whether the result was found not bad
+/// (the last layer stopped because [`is_bad`] saw nothing), so the caller
+/// need not ask again.
+pub(super) fn fix_encoding_bad_checked(text: &str, cfg: Config) -> (PassOutput, bool) {
     fix_layers(text, cfg, true)
 }
 
-fn fix_layers(text: &str, cfg: Config, known_bad: bool) -> PassOutput {
+fn fix_layers(text: &str, cfg: Config, known_bad: bool) -> (PassOutput, bool) {
     let mut cur: Cow<'_, str> = Cow::Borrowed(text);
     let mut edits: Vec<Edit> = Vec::new();
+    let mut clean = false;
     for layer in 0..8 {
         let step = if layer == 0 && known_bad {
             one_step_ungated(&cur, cfg)
+        } else if cur.is_ascii() || !is_bad(&cur) {
+            // The gate of a step, answered here to remember the answer.
+            clean = true;
+            None
         } else {
-            one_step(&cur, cfg)
+            one_step_ungated(&cur, cfg)
         };
         match step {
             Some((next, e)) if !e.is_empty() => {
@@ -74,19 +86,13 @@ fn fix_layers(text: &str, cfg: Config, known_bad: bool) -> PassOutput {
         }
     }
     match cur {
-        Cow::Owned(s) if !edits.is_empty() => Some((s, edits)),
-        _ => None,
+        Cow::Owned(s) if !edits.is_empty() => (Some((s, edits)), clean),
+        _ => (None, clean),
     }
 }
 
-/// One layer of repair; see the module docs.
-pub(super) fn one_step(text: &str, cfg: Config) -> PassOutput {
-    if text.is_ascii() || !is_bad(text) {
-        return None;
-    }
-    one_step_ungated(text, cfg)
-}
-
+/// One layer of repair (see the module docs) for text that [`is_bad`];
+/// [`fix_layers`] asks that first.
 fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
     let mut bytes = Vec::new();
     let (mask, first_hints) = codecs::encode_first(text, (1 << FTFY_CODECS) - 1, &mut bytes);
@@ -109,6 +115,16 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
             || (codec.sloppy && hints.maybe_lost);
         if !may_alter {
             // The bytes stand as they are: one byte per character of `text`.
+            match String::from_utf8(std::mem::take(&mut bytes)) {
+                Ok(out) => match transcode_utf8(text, out, codec.name) {
+                    Ok(done) => return Some(done),
+                    Err(back) => {
+                        bytes = back.into_bytes();
+                        continue;
+                    }
+                },
+                Err(e) => bytes = e.into_bytes(),
+            }
             if !codecs::is_utf8_variant(&bytes) {
                 continue;
             }
@@ -552,6 +568,62 @@ fn transcode(
     Some((out, edits))
 }
 
+/// [`transcode`] for bytes that are valid UTF-8 (`out`), one byte per
+/// character of `text`, with no byte lost or restored (so no U+FFFD became
+/// 0x1A: every ASCII byte is an ASCII character of `text`, and every other
+/// byte a non-ASCII one): `out` is the output when there is an edit, else
+/// it is handed back. Every non-ASCII character of `out` stands for two or
+/// more characters of `text`, so it always differs from its input, and a
+/// run of them without ASCII between is one edit, as [`transcode`] reports
+/// it; it came from the run of non-ASCII characters at the same place in
+/// `text`.
+fn transcode_utf8(text: &str, out: String, codec: &str) -> Result<(String, Vec<Edit>), String> {
+    let reason: Cow<'static, str> = Cow::Borrowed(reasons(codec).0);
+    let tb = text.as_bytes();
+    let b = out.as_bytes();
+    let mut edits: Vec<Edit> = Vec::new();
+    // Byte `k` of `out` came from the character of `text` at `tpos`.
+    let (mut k, mut tpos) = (0usize, 0usize);
+    while k < b.len() {
+        if b[k] < 0x80 {
+            let m = super::passes::skip_ascii(b, k + 1);
+            tpos += m - k;
+            k = m;
+            continue;
+        }
+        let (start, o) = (tpos, k);
+        k = skip_non_ascii(b, k);
+        tpos = skip_non_ascii(tb, tpos);
+        edits.push(Edit {
+            input: Span::new(start, tpos),
+            output: Span::new(o, k),
+            kind: EditKind::Mojibake,
+            reason: reason.clone(),
+        });
+    }
+    if edits.is_empty() {
+        return Err(out);
+    }
+    Ok((out, edits))
+}
+
+/// The index of the first ASCII byte of `b` from `i` (or the length).
+fn skip_non_ascii(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        let ascii = !u64::from_le_bytes(a) & 0x8080_8080_8080_8080;
+        if ascii != 0 {
+            return i + (ascii.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(|&x| x >= 0x80) {
+        i += 1;
+    }
+    i.min(b.len())
+}
+
 /// Edit reasons per codec: plain, with a lost no-break space, with a lost
 /// byte.
 fn reasons(codec: &str) -> (&'static str, &'static str, &'static str) {
@@ -835,6 +907,35 @@ mod tests {
                 utf8_runs_reference(&text, relaxed)
             );
         }
+    }
+
+    #[test]
+    fn utf8_transcode_agrees_with_the_general_one() {
+        let cases = [
+            ("cafÃ©", WINDOWS_1252),
+            ("Ð¿Ñ€Ð¸Ð²ÐµÑ‚, Ð¼Ð¸Ñ€ and plain", WINDOWS_1252),
+            ("Ã©Ã©x Ã¨", LATIN_1),
+            ("РїСЂРёРІРµС‚ РјРёСЂ", codecs::WINDOWS_1251),
+            ("all ascii", WINDOWS_1252),
+            ("â€œquotedâ€\u{9d}", LATIN_1),
+            ("ðŸ˜€ smile", WINDOWS_1252),
+        ];
+        let mut fast_ones = 0;
+        for (text, codec) in cases {
+            let mut bytes = Vec::new();
+            let Some(_) = codecs::encode_into(text, codec, &mut bytes) else {
+                continue;
+            };
+            let name = CODECS[codec].name;
+            let general = transcode(text, &bytes, None, name, false, &[]);
+            let fast = match String::from_utf8(bytes) {
+                Ok(out) => transcode_utf8(text, out, name).ok(),
+                Err(_) => continue,
+            };
+            fast_ones += 1;
+            assert_eq!(format!("{fast:?}"), format!("{general:?}"), "{text:?}");
+        }
+        assert!(fast_ones >= 5, "{fast_ones}");
     }
 
     #[test]

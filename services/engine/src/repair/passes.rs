@@ -175,23 +175,25 @@ const ASCII_SPECIAL: [bool; 128] = {
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// True when some byte of `w` is zero.
+/// The top bit of every zero byte of `w` set, and maybe of bytes after the
+/// first zero one (a borrow): the lowest set bit is exact.
 #[inline]
-fn has_zero_byte(w: u64) -> bool {
-    w.wrapping_sub(ONES) & !w & HIGHS != 0
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGHS
 }
 
 /// Skips plain printable ASCII (no control, DEL, `&`, `?`,
 /// `<` or non-ASCII byte) from `i`; returns the first index that needs a
-/// look.
+/// look (or a point in the last 7 bytes of `b`).
 #[inline]
 fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
     // One word of 8 first (text dense in other bytes stops there), then
     // 32 bytes at a time with comparisons the compiler vectorizes, then
     // words of 8.
-    match b.get(i..i + 8) {
-        Some(chunk) if !word_is_special(chunk) => i += 8,
-        _ => return i,
+    match b.get(i..i + 8).map(special_bytes) {
+        Some(0) => i += 8,
+        Some(m) => return i + (m.trailing_zeros() / 8) as usize,
+        None => return i,
     }
     while let Some(chunk) = b.get(i..i + 32) {
         let special = chunk.iter().fold(false, |acc, &x| {
@@ -203,48 +205,130 @@ fn skip_plain_ascii(b: &[u8], mut i: usize) -> usize {
         i += 32;
     }
     while let Some(chunk) = b.get(i..i + 8) {
-        if word_is_special(chunk) {
-            break;
+        let m = special_bytes(chunk);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
     i
 }
 
-/// True when the 8 bytes of `chunk` hold a control, DEL, `&`, `?`, `<` or
-/// a non-ASCII byte.
+/// Marks the bytes of the 8 of `chunk` that are a control, DEL, `&`, `?`,
+/// `<` or non-ASCII: 0 when there is none, else the lowest set bit is the
+/// top bit of the first such byte.
 #[inline]
-fn word_is_special(chunk: &[u8]) -> bool {
+fn special_bytes(chunk: &[u8]) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(chunk);
     let w = u64::from_le_bytes(a);
-    w & HIGHS != 0
+    (w & HIGHS)
         // a byte below 0x20: subtracting 0x20 borrows into its top bit
-        || w.wrapping_sub(ONES * 0x20) & !w & HIGHS != 0
-        || has_zero_byte(w ^ (ONES * u64::from(b'&')))
-        || has_zero_byte(w ^ (ONES * u64::from(b'?')))
-        || has_zero_byte(w ^ (ONES * u64::from(b'<')))
-        || has_zero_byte(w ^ (ONES * 0x7F))
+        | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS)
+        | zero_bytes(w ^ (ONES * u64::from(b'&')))
+        | zero_bytes(w ^ (ONES * u64::from(b'?')))
+        | zero_bytes(w ^ (ONES * u64::from(b'<')))
+        | zero_bytes(w ^ (ONES * 0x7F))
 }
 
-/// Skips 8-byte words of ASCII from `i`.
+/// Skips ASCII from `i`: returns the index of the first non-ASCII byte
+/// (or the length of `b`).
 #[inline]
-pub(super) fn skip_ascii(b: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = b.get(i..i + 32) {
-        if chunk.iter().fold(0u8, |acc, &x| acc | x) >= 0x80 {
-            break;
-        }
-        i += 32;
-    }
-    while let Some(chunk) = b.get(i..i + 8) {
+pub(super) fn skip_ascii(b: &[u8], i: usize) -> usize {
+    let Some(rest) = b.get(i..) else {
+        return b.len();
+    };
+    // The first non-ASCII byte of an 8-byte word, if any.
+    let high = |w: &[u8]| {
         let mut a = [0u8; 8];
-        a.copy_from_slice(chunk);
-        if u64::from_le_bytes(a) & HIGHS != 0 {
+        a.copy_from_slice(w);
+        let high = u64::from_le_bytes(a) & HIGHS;
+        (high != 0).then(|| (high.trailing_zeros() / 8) as usize)
+    };
+    // One word first (short runs end there), then blocks of 32 bytes the
+    // compiler vectorizes, then words, then bytes.
+    let mut at = 0;
+    if let Some(w) = rest.get(..8) {
+        if let Some(k) = high(w) {
+            return i + k;
+        }
+        at = 8;
+    }
+    for block in rest[at..].chunks_exact(32) {
+        if block.iter().fold(0u8, |acc, &x| acc | x) >= 0x80 {
             break;
         }
-        i += 8;
+        at += 32;
     }
-    i
+    for w in rest[at..].chunks_exact(8) {
+        if let Some(k) = high(w) {
+            return i + at + k;
+        }
+        at += 8;
+    }
+    at += rest[at..].iter().take_while(|&&x| x < 0x80).count();
+    i + at
+}
+
+/// Skips, 32 bytes at a time, text made only of plain ASCII (as
+/// [`skip_plain_ascii`] means it, tabs included) and Russian letters
+/// (U+0410..U+044F) from `i`, a character boundary of UTF-8 `b`; with
+/// `WIDE`, also `ё`, `Ё`, `–` and `—` (which set no flag in
+/// [`Flags::scan_line`] and are no [`super::chars::is_bad`] trigger), and
+/// with `QUOTES` also `«` and `»` (no flag either, but triggers).
+/// Returns where it stopped (a character boundary) and the upper- and
+/// lower-case Russian letters passed. The caller goes on byte by byte.
+#[inline]
+pub(super) fn skip_russian<const WIDE: bool, const QUOTES: bool>(
+    b: &[u8],
+    mut i: usize,
+) -> (usize, usize, usize) {
+    let (mut up, mut lo) = (0usize, 0usize);
+    while let Some(w) = b.get(i..i + 34) {
+        // Stop before a character the block holds only in part.
+        let adv = if w[31] >= 0xC0 {
+            31
+        } else if WIDE && w[30] >= 0xE0 {
+            30
+        } else {
+            32
+        };
+        // In UTF-8 read from a character boundary, every continuation byte
+        // belongs to a lead byte before it in the block; when all leads are
+        // those of accepted characters, so are all continuation bytes.
+        // Written without early exit so the compiler vectorizes it.
+        let (mut bad, mut cyr, mut upper) = (0u8, 0u8, 0u8);
+        for k in 0..32 {
+            let (x, y, z) = (w[k], w[k + 1], w[k + 2]);
+            let plain = (x.wrapping_sub(0x20) < 0x5F) & (x != b'&') & (x != b'?') & (x != b'<')
+                | (x == b'\t');
+            let cont = (x as i8) < -0x40;
+            let (d0, d1, hi) = (x == 0xD0, x == 0xD1, y >= 0x90);
+            let letter = (d0 & hi) | (d1 & !hi);
+            let other = WIDE
+                & ((d0 & (y == 0x81))
+                    | (d1 & (y == 0x91))
+                    | (QUOTES & (x == 0xC2) & ((y | 0x10) == 0xBB))
+                    | ((x == 0xE2) & (y == 0x80) & (z.wrapping_sub(0x93) < 2)));
+            bad |= u8::from(!(plain | cont | letter | other));
+            cyr += u8::from(letter);
+            upper += u8::from(d0 & hi & (y < 0xB0));
+        }
+        if bad != 0 {
+            break;
+        }
+        if adv == 31 {
+            // The lead in the last byte is counted with the next block.
+            let (x, y) = (w[31], w[32]);
+            let letter = (x == 0xD0 && y >= 0x90) || (x == 0xD1 && y < 0x90);
+            cyr -= u8::from(letter);
+            upper -= u8::from(x == 0xD0 && (0x90..0xB0).contains(&y));
+        }
+        up += usize::from(upper);
+        lo += usize::from(cyr - upper);
+        i += adv;
+    }
+    (i, up, lo)
 }
 
 /// What one scan of a line found; passes whose characters are absent are
@@ -277,6 +361,10 @@ struct Flags {
     latin1_run: usize,
     cyr_upper: usize,
     cyr_lower: usize,
+    /// A C1 control, `Ã`, `Â`, `Œ`, `œ`, a character U+0400..U+047F, or
+    /// two adjacent characters that both have a mojibake class: without
+    /// one, no rule of [`chars::is_bad`] can fire (each needs one of them).
+    maybe_bad: bool,
 }
 
 impl Flags {
@@ -294,6 +382,7 @@ impl Flags {
         self.mark |= bits & T_MARK != 0;
         self.curly |= bits & T_CURLY != 0;
         self.maybe_denormal |= bits & T_DENORMAL != 0;
+        self.maybe_bad |= bits & T_SUSPECT != 0;
         self
     }
 
@@ -322,10 +411,14 @@ impl Flags {
         let n = b.len();
         let mut i = from.min(n);
         let mut run = 0;
+        let mut retry_blocks_at = 0;
+        // Whether the character before has a mojibake class.
+        let mut prev_class = false;
         while i < n {
             let x = b[i];
             if x < 0x80 {
                 run = 0;
+                prev_class = false;
                 if !ASCII_SPECIAL[usize::from(x)] {
                     i = skip_plain_ascii(b, i + 1);
                     continue;
@@ -369,10 +462,20 @@ impl Flags {
             }
             f.non_ascii = true;
             if FAST && (x == 0xD0 || x == 0xD1) {
+                // U+0400..U+047F: the line may be bad, and which
+                // characters are next to each other no longer matters.
+                f.maybe_bad = true;
                 // Russian letters (U+0410..U+044F: D0 90..BF, D1 80..8F)
                 // and the plain ASCII between them, in a tight loop.
-                let (mut up, mut lo) = (0usize, 0usize);
-                let mut j = i;
+                // Blocks first, unless one failed within the last 32
+                // bytes (text that mixes in other letters, as mojibake
+                // does, would try a block at every Russian letter).
+                let (mut j, mut up, mut lo) = if i >= retry_blocks_at {
+                    skip_russian::<true, true>(b, i)
+                } else {
+                    (i, 0, 0)
+                };
+                retry_blocks_at = j + 32;
                 while j + 1 < n {
                     let (x, y) = (b[j], b[j + 1]);
                     if x == 0xD0 && y >= 0x90 {
@@ -403,6 +506,9 @@ impl Flags {
                 let t = TWO_BYTE[(usize::from(x & 0x1F) << 6) | usize::from(b[i + 1] & 0x3F)];
                 i += 2;
                 bits |= t;
+                let class = t & T_CLASS != 0;
+                f.maybe_bad |= class && prev_class;
+                prev_class = class;
                 f.cyr_upper += usize::from(t & T_CYR_UPPER != 0);
                 f.cyr_lower += usize::from(t & T_CYR_LOWER != 0);
                 if t & T_RUN != 0 {
@@ -412,6 +518,21 @@ impl Flags {
                     run = 0;
                 }
                 continue;
+            }
+            if FAST && x == 0xE2 && b[i + 1] < 0x88 {
+                // U+2000..U+21FF (curly quotes, dashes, the euro sign)
+                // from a table, but for the breaks and format controls.
+                let u = 0x2000 | (u32::from(b[i + 1] & 0x07) << 6) | u32::from(b[i + 2] & 0x3F);
+                if !matches!(u, 0x2028 | 0x2029 | 0x206A..=0x206F) {
+                    let t = PUNCT_BITS[(u - 0x2000) as usize];
+                    i += 3;
+                    bits |= t;
+                    let class = t & T_CLASS != 0;
+                    f.maybe_bad |= class && prev_class;
+                    prev_class = class;
+                    run = 0;
+                    continue;
+                }
             }
             // Decode one character of valid UTF-8 by hand.
             let (u, len) = if x < 0xE0 {
@@ -436,6 +557,9 @@ impl Flags {
             if stop_at_break && (u == 0x2028 || u == 0x2029) {
                 return (f.with_bits(bits), i);
             }
+            let class = char::from_u32(u).map_or(0, chars::class) != 0;
+            f.maybe_bad |= (class && prev_class) || suspect(u);
+            prev_class = class;
             if (0x0410..=0x044F).contains(&u) {
                 run = 0;
                 if u < 0x0430 {
@@ -514,6 +638,14 @@ const T_DENORMAL: u16 = 1 << 7;
 const T_RUN: u16 = 1 << 8;
 const T_CYR_UPPER: u16 = 1 << 9;
 const T_CYR_LOWER: u16 = 1 << 10;
+const T_CLASS: u16 = 1 << 11;
+const T_SUSPECT: u16 = 1 << 12;
+
+/// Characters that let [`chars::is_bad`] fire without a classified
+/// neighbour, or whose neighbours the fast scan does not follow.
+const fn suspect(u: u32) -> bool {
+    matches!(u, 0x80..=0x9F | 0xC2 | 0xC3 | 0x152 | 0x153 | 0x400..=0x47F)
+}
 
 /// What [`Flags::scan_line`] notes for each two-byte character (U+0080 to
 /// U+07FF), the same as its general path.
@@ -527,11 +659,45 @@ static TWO_BYTE: [u16; 0x800] = {
     t
 };
 
-const fn two_byte_bits(u: u32) -> u16 {
-    if u >= 0x0410 && u <= 0x044F {
-        return if u < 0x0430 { T_CYR_UPPER } else { T_CYR_LOWER };
+/// What [`Flags::scan_line`] notes for U+2000..U+21FF, the same as its
+/// general path (U+2028, U+2029 and U+206A..U+206F take that path).
+static PUNCT_BITS: [u16; 0x200] = {
+    let mut t = [0u16; 0x200];
+    let mut k = 0;
+    while k < 0x200 {
+        let u = 0x2000 + k as u32;
+        let mut bits = 0;
+        if chars::class_of(u) != 0 {
+            bits |= T_CLASS;
+        }
+        match u {
+            0x2014 | 0x2013 | 0x2022 => {}
+            0x2026 | 0x2116 => bits |= T_NFKC,
+            0x2018..=0x201F => bits |= T_CURLY,
+            _ => {
+                bits |= T_OTHER;
+                if may_denormalize(u) {
+                    bits |= T_DENORMAL;
+                }
+            }
+        }
+        t[k] = bits;
+        k += 1;
     }
+    t
+};
+
+const fn two_byte_bits(u: u32) -> u16 {
     let mut t = 0;
+    if chars::class_of(u) != 0 {
+        t |= T_CLASS;
+    }
+    if suspect(u) {
+        t |= T_SUSPECT;
+    }
+    if u >= 0x0410 && u <= 0x044F {
+        return t | if u < 0x0430 { T_CYR_UPPER } else { T_CYR_LOWER };
+    }
     if (u >= 0xC0 && u <= 0xFF && u != 0xD7 && u != 0xF7) || u == 0xA8 || u == 0xB8 {
         t |= T_RUN;
     }
@@ -646,8 +812,15 @@ fn run_line<'a>(
         pass!(html_ok && f.amp, entities::unescape(&text));
         if o.fix_mojibake {
             if f.other && !not_bad {
-                if chars::is_bad(&text) {
-                    pass!(true, mojibake::fix_encoding_bad(&text, cfg));
+                if f.maybe_bad && chars::is_bad(&text) {
+                    let (fixed, clean) = mojibake::fix_encoding_bad_checked(&text, cfg);
+                    if let Some((next, e)) = fixed {
+                        accept!(next, e);
+                        round_changed = true;
+                        // The repaired text was found not bad already.
+                        not_bad = clean;
+                        f = Flags::scan(&text);
+                    }
                 } else {
                     not_bad = true;
                 }
@@ -1080,10 +1253,80 @@ mod tests {
         assert!(skipped > 1000);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Long runs of Russian text with the characters the block skip
+        /// accepts, and some it does not, at every alignment.
+        #[test]
+        fn block_skip_agrees_with_the_general_path(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ \
+                     ,.%1«»—–\t?&<\u{2212}°ѐѝ€é\n"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..120,
+            ),
+        ) {
+            let text: String = v.into_iter().collect();
+            for stop in [false, true] {
+                let fast = Flags::scan_line_with::<true>(&text, stop, 0);
+                let slow = Flags::scan_line_with::<false>(&text, stop, 0);
+                proptest::prop_assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{:?}", text);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// `maybe_bad` is a safe gate: text it leaves out is never bad.
+        #[test]
+        fn texts_not_maybe_bad_are_not_bad(
+            v in proptest::collection::vec(
+                proptest::sample::select(
+                    "ab Z.,!?\u{a0}é©ÃÂ€™œŒ“”‘’«»°Ð\u{85}\u{9d}ВГРСЂўяЖ√π±×²ØÙ¢£Äâàµβ€ā·–—ôüÅ†\u{2122}\u{2202}╔═"
+                        .chars()
+                        .collect::<Vec<char>>(),
+                ),
+                0..16,
+            ),
+        ) {
+            let text: String = v.into_iter().collect();
+            let f = Flags::scan(&text);
+            proptest::prop_assert!(f.maybe_bad || !chars::is_bad(&text), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn ascii_skip_stops_at_the_first_non_ascii_byte() {
+        for len in 0..80 {
+            for at in 0..=len {
+                let mut b = vec![b'a'; len];
+                if at < len {
+                    b[at] = 0xC3;
+                }
+                for from in 0..=len {
+                    let want = if at < len && at >= from {
+                        at
+                    } else {
+                        len.max(from)
+                    };
+                    assert_eq!(skip_ascii(&b, from), want, "{len} {at} {from}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn table_driven_scan_agrees_with_the_general_path() {
         let mut texts = Vec::new();
-        for c in (0x80..0x800u32).filter_map(char::from_u32) {
+        for c in (0x80..0x800u32)
+            .chain(0x2000..0x2200)
+            .filter_map(char::from_u32)
+        {
             texts.push(format!("{c}"));
             texts.push(format!("a{c}{c}{c} b"));
             texts.push(format!("\u{d0}{c}\u{d1}\u{be}\u{b5}x"));
