@@ -31,10 +31,11 @@
 //! longer keys for literal first words, compact verdicts. Interleaved runs
 //! of this bench's `tag_10MB_cpu/tag_default_lexicons`, the binary built
 //! from the second session's main against the new one: medians 165.7 ->
-//! 185.2 MiB/s per core (three pairs), 162.3 -> 182.2 (four pairs), 176.1
-//! -> 192.7 (three pairs, an earlier build); that is 1.12x, or 191-202 MB/s
-//! depending on the machine's state, around the 200 MB/s target. Compile
-//! of the generated 10,000-entry lexicon: 26 ms (was 11 ms: more keys);
+//! 185.2 MiB/s per core (three pairs), 162.3 -> 182.2 (four pairs), and in
+//! the final series of six pairs 169.0 -> 191.9 (runs 185.3-194.7 MiB/s,
+//! 194-204 MB/s); that is 1.12-1.14x: at the 200 MB/s target, not clear of
+//! it. Compile of the generated 10,000-entry lexicon: 26 ms (was 11 ms:
+//! more keys);
 //! default lexicons 1.5 ms, 0.52 MB. Instruction counts of `tag()` over
 //! the corpus (`valgrind --tool=callgrind --toggle-collect=
 //! 'textstance_engine::tag::tag'` on `examples/stage_profile.rs tag 1`)
