@@ -251,10 +251,12 @@ static ALNUM: [bool; 128] = {
 
 /// The end of the run of `b` from `i` that folding copies unchanged but
 /// for ASCII case, when it follows a word character: ASCII letters and
-/// digits, lower-case Cyrillic `а..я` (not `ё`), and single spaces. No
-/// space is inserted and the offset delta stays the same inside such a run
-/// (the spacing rule only adds a space after punctuation). Also returns
-/// the run's last byte (0 when empty).
+/// digits, lower-case Cyrillic `а..я` (not `ё`), single spaces, and (in
+/// the 8-byte steps, taken when `ASCII`: the run started with an ASCII
+/// letter) `, ` and `. `. No space is inserted and the offset delta stays
+/// the same inside such a run (the spacing rule only adds a space between
+/// punctuation and a word character). Also returns the run's last byte (0
+/// when empty), never `,` or `.` (a space follows them in the run).
 #[inline(always)]
 fn plain_run_end<const ASCII: bool>(b: &[u8], mut j: usize) -> (usize, u8) {
     let mut last = 0u8;
