@@ -35,6 +35,19 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
+/// Texts whose characters are drawn from `alphabet`, `len` characters
+/// long: the inputs of the repair passes' property tests.
+#[cfg(test)]
+fn texts_from(
+    alphabet: &str,
+    len: std::ops::Range<usize>,
+) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::strategy::Strategy;
+    let chars: Vec<char> = alphabet.chars().collect();
+    proptest::collection::vec(proptest::sample::select(chars), len)
+        .prop_map(|v| v.into_iter().collect())
+}
+
 use std::borrow::Cow;
 
 pub use decode::{Decoded, EncodingInfo, Evidence, Input, decode};
