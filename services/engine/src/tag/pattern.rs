@@ -57,7 +57,14 @@ pub(crate) struct Pattern {
     /// other elements): a word whose signature is not in the set cannot
     /// match, checked before comparing alternatives.
     leads: Vec<[u64; 4]>,
+    /// Per element with at least [`BY_BYTE_MIN`] alternatives, their
+    /// indices sorted by text (so grouped by first byte); empty otherwise.
+    /// A word is compared only with the alternatives of its first byte.
+    by_byte: Vec<Box<[u16]>>,
 }
+
+/// Fewer alternatives than this are compared one by one.
+const BY_BYTE_MIN: usize = 12;
 
 /// Largest gap a pattern may declare.
 pub(crate) const MAX_GAP: u8 = 8;
@@ -192,10 +199,24 @@ impl Pattern {
                 set
             })
             .collect();
+        let by_byte = elems
+            .iter()
+            .map(|e| match e {
+                Elem::Words(alts) if alts.len() >= BY_BYTE_MIN && alts.len() <= 1 << 16 => {
+                    let mut order: Vec<u16> = (0..alts.len() as u16).collect();
+                    order.sort_by(|&a, &b| {
+                        alts[usize::from(a)].text.cmp(&alts[usize::from(b)].text)
+                    });
+                    order.into_boxed_slice()
+                }
+                _ => Box::default(),
+            })
+            .collect();
         Ok(Pattern {
             glued,
             elems,
             leads,
+            by_byte,
         })
     }
 
@@ -462,11 +483,37 @@ fn seq(pat: &Pattern, i: usize, text: &str, p: usize, at: At) -> Option<usize> {
             if pat.leads[i][l >> 6] & (1 << (l & 63)) == 0 {
                 return None;
             }
-            alts.iter()
-                .filter(|a| has_prefix(tail, a.text.as_bytes()))
-                .filter_map(|a| word_end(text, q + a.text.len(), a.stem))
-                .filter_map(|e| seq(pat, i + 1, text, e, At::Space))
-                .min()
+            let mut best: Option<usize> = None;
+            let mut try_alt = |a: &Alt| {
+                if let Some(e) = word_end(text, q + a.text.len(), a.stem)
+                    && let Some(e) = seq(pat, i + 1, text, e, At::Space)
+                {
+                    best = Some(best.map_or(e, |b| b.min(e)));
+                }
+            };
+            let order = &pat.by_byte[i];
+            if order.is_empty() {
+                for a in alts {
+                    if has_prefix(tail, a.text.as_bytes()) {
+                        try_alt(a);
+                    }
+                }
+            } else {
+                // Only the alternatives that start with the word's first byte.
+                let first = *tail.first()?;
+                let first_of = |k: u16| alts[usize::from(k)].text.as_bytes()[0];
+                let from = order.partition_point(|&k| first_of(k) < first);
+                for &k in &order[from..] {
+                    let a = &alts[usize::from(k)];
+                    if a.text.as_bytes()[0] != first {
+                        break;
+                    }
+                    if tail.starts_with(a.text.as_bytes()) {
+                        try_alt(a);
+                    }
+                }
+            }
+            best
         }
         Elem::Num => {
             let q = word_start(p)?;
@@ -631,5 +678,44 @@ mod tests {
             ["suggest", "suggests", "suggested", "suggesting"]
         );
         assert_eq!(inflections("hope"), ["hope", "hopes", "hoped", "hoping"]);
+    }
+
+    proptest::proptest! {
+        /// Comparing a word only with the alternatives of its first byte
+        /// (elements of many alternatives) finds what comparing it with
+        /// every alternative finds.
+        #[test]
+        fn by_byte_agrees_with_every_alternative(
+            words in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "deal", "talks", "is", "was", "looks", "looked", "seem", "seemed",
+                    "appears", "remains", "remote", "distant", "elusive", "out", "of",
+                    "reach", "the", "a", "very", "still", "s", "ss", ",", ".",
+                ][..]),
+                0..14,
+            ),
+            gap in 0u8..4,
+        ) {
+            let src = format!(
+                "(deal|talks) [0-{gap}] (look~|seem~|appear~|remain~|is|are|was|were) \
+                 [0-2] (remote|distant|elusive|out of reach|s*|still)"
+            );
+            let fast = Pattern::parse(&src).expect("pattern parses");
+            proptest::prop_assert!(fast.by_byte.iter().any(|o| !o.is_empty()));
+            let mut slow = fast.clone();
+            slow.by_byte.iter_mut().for_each(|o| *o = Box::default());
+            let text = super::super::fold::Folded::new(&words.join(" ")).text;
+            for start in (0..text.len()).filter(|&i| boundary_before(&text, i)) {
+                for alt in 0..2 {
+                    let Elem::Words(alts) = &fast.elems[0] else { unreachable!() };
+                    if text[start..].starts_with(alts[alt].text.as_str()) {
+                        proptest::prop_assert_eq!(
+                            fast.verify(&text, alt, start),
+                            slow.verify(&text, alt, start)
+                        );
+                    }
+                }
+            }
+        }
     }
 }
