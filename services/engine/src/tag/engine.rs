@@ -33,11 +33,18 @@ pub(crate) struct RawMatch {
 /// Every verified match of every entry except group terms on folded text
 /// `f`: for each entry and start, the shortest match. Sorted by start,
 /// entry.
-pub(crate) fn raw_matches(lex: &LangLexicon, f: &str, out: &mut Vec<RawMatch>) {
+pub(crate) fn raw_matches(lex: &LangLexicon, folded: &Folded, out: &mut Vec<RawMatch>) {
     out.clear();
     // Every key occurrence at a word start (anchored walks) and every glued
     // key occurrence (see `scan`), each verified as a whole pattern.
-    scan(&lex.automaton, &lex.keys, lex, f, 0, f.len(), out);
+    let f = folded.text.as_str();
+    let keys = &lex.keys;
+    match folded.word_starts() {
+        Some(starts) => lex
+            .automaton
+            .find_from_starts(f, starts, |h| push_verified(lex, keys, f, h, out)),
+        None => scan(&lex.automaton, keys, lex, f, 0, f.len(), out),
+    }
     out.sort_unstable();
     out.dedup_by_key(|r| (r.start, r.entry));
 }
@@ -246,7 +253,7 @@ pub(crate) fn run(
         quotes,
         accepted,
     } = scratch;
-    raw_matches(lex, f, raws);
+    raw_matches(lex, folded, raws);
     let raws: &[RawMatch] = raws;
     for v in [&mut *blockers, &mut *live_negators] {
         v.clear();

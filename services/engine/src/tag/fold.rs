@@ -28,6 +28,11 @@ pub(crate) struct Folded {
     /// paragraph breaks (`\n` starting a whitespace run with two or more
     /// line breaks, as `'\u{2029}'`), in text order.
     pub(crate) marks: Vec<(usize, char)>,
+    /// Every word start of the folded text: the offset after each space,
+    /// in order, recorded while folding so key finding need not scan for
+    /// spaces. Empty when the folded text is longer than `u32::MAX` bytes
+    /// (callers then scan, see [`Folded::word_starts`]).
+    starts: Vec<u32>,
 }
 
 impl Folded {
@@ -51,10 +56,11 @@ impl Folded {
         out.reserve(text.len() + 16);
         self.breaks.clear();
         self.marks.clear();
+        self.starts.clear();
         self.breaks.push((0, 0));
         let mut newlines = 0u32;
         // The folded text starts with a space: every word start follows one.
-        out.push(' ');
+        self.space(&mut out);
         let mut delta: isize = 1;
         self.breaks.push((1, 0));
         let mut prev = Prev::Space;
@@ -67,13 +73,13 @@ impl Folded {
                 if b.is_ascii_alphanumeric() {
                     let digit = b.is_ascii_digit();
                     if prev.needs_space_before(digit) {
-                        out.push(' ');
+                        self.space(&mut out);
                         self.sync(&mut delta, out.len(), i - 1);
                     }
                     out.push(char::from(b.to_ascii_lowercase()));
                     prev = if digit { Prev::Digit } else { Prev::Word };
                     if RUNS {
-                        i = copy_plain_run::<true>(&mut out, text, i, &mut prev);
+                        i = copy_plain_run::<true>(&mut out, &mut self.starts, text, i, &mut prev);
                     }
                     newlines = 0;
                     continue;
@@ -87,7 +93,7 @@ impl Folded {
                     if prev == Prev::Space {
                         self.sync(&mut delta, out.len(), i);
                     } else {
-                        out.push(' ');
+                        self.space(&mut out);
                         prev = Prev::Space;
                     }
                 } else {
@@ -116,7 +122,7 @@ impl Folded {
                 let c = char::from_u32(folded).unwrap_or('\u{FFFD}');
                 if is_word(c) {
                     if prev.needs_space_before(false) {
-                        out.push(' ');
+                        self.space(&mut out);
                         self.sync(&mut delta, out.len(), i);
                     }
                     prev = Prev::Word;
@@ -127,7 +133,7 @@ impl Folded {
                 newlines = 0;
                 i += 2;
                 if RUNS && is_word(c) {
-                    i = copy_plain_run::<false>(&mut out, text, i, &mut prev);
+                    i = copy_plain_run::<false>(&mut out, &mut self.starts, text, i, &mut prev);
                 }
                 continue;
             }
@@ -145,7 +151,7 @@ impl Folded {
             match fold {
                 Fold::Space => {
                     if prev != Prev::Space {
-                        out.push(' ');
+                        self.space(&mut out);
                         prev = Prev::Space;
                     }
                 }
@@ -158,7 +164,24 @@ impl Folded {
             }
             self.sync(&mut delta, out.len(), i);
         }
+        if u32::try_from(out.len()).is_err() {
+            self.starts.clear();
+        }
         self.text = out;
+    }
+
+    /// Appends a space to `out` and records the word start after it.
+    #[inline(always)]
+    fn space(&mut self, out: &mut String) {
+        out.push(' ');
+        self.starts.push(out.len() as u32);
+    }
+
+    /// The word starts of the folded text (every offset after a space), in
+    /// order; `None` when they were not recorded (a text too long for
+    /// `u32` offsets).
+    pub(crate) fn word_starts(&self) -> Option<&[u32]> {
+        (!self.starts.is_empty()).then_some(&self.starts[..])
     }
 
     fn emit(
@@ -173,7 +196,7 @@ impl Folded {
             if is_word(c) {
                 let digit = c.is_ascii_digit();
                 if prev.needs_space_before(digit) {
-                    out.push(' ');
+                    self.space(out);
                     self.sync(delta, out.len(), orig);
                 }
                 *prev = if digit { Prev::Digit } else { Prev::Word };
@@ -219,11 +242,16 @@ impl Folded {
 #[inline(always)]
 fn copy_plain_run<const ASCII: bool>(
     out: &mut String,
+    starts: &mut Vec<u32>,
     text: &str,
     i: usize,
     prev: &mut Prev,
 ) -> usize {
-    let (end, last) = plain_run_end::<ASCII>(text.as_bytes(), i);
+    // Folded offset = original offset + `shift` inside the run.
+    let shift = (out.len() as u32).wrapping_sub(i as u32);
+    let (end, last) = plain_run_end::<ASCII>(text.as_bytes(), i, |space| {
+        starts.push((space as u32).wrapping_add(shift).wrapping_add(1));
+    });
     if end > i {
         let from = out.len();
         out.push_str(&text[i..end]);
@@ -258,7 +286,11 @@ static ALNUM: [bool; 128] = {
 /// punctuation and a word character). Also returns the run's last byte (0
 /// when empty), never `,` or `.` (a space follows them in the run).
 #[inline(always)]
-fn plain_run_end<const ASCII: bool>(b: &[u8], mut j: usize) -> (usize, u8) {
+fn plain_run_end<const ASCII: bool>(
+    b: &[u8],
+    mut j: usize,
+    mut space_at: impl FnMut(usize),
+) -> (usize, u8) {
     let mut last = 0u8;
     loop {
         // ASCII letters, digits and single spaces: in a run that started
@@ -267,7 +299,14 @@ fn plain_run_end<const ASCII: bool>(b: &[u8], mut j: usize) -> (usize, u8) {
         let k = j;
         while ASCII && let Some(w) = b.get(j..j + 8) {
             let w = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-            let stop = not_plain8(w, b.get(j.wrapping_sub(1)) == Some(&b' '));
+            let (stop, spaces) = not_plain8(w, b.get(j.wrapping_sub(1)) == Some(&b' '));
+            // The spaces before the first stop belong to the run.
+            let before_stop = (stop & stop.wrapping_neg()).wrapping_sub(1);
+            let mut spaces = spaces & before_stop;
+            while spaces != 0 {
+                space_at(j + (spaces.trailing_zeros() / 8) as usize);
+                spaces &= spaces - 1;
+            }
             if stop != 0 {
                 j += (stop.trailing_zeros() / 8) as usize;
                 break;
@@ -275,13 +314,14 @@ fn plain_run_end<const ASCII: bool>(b: &[u8], mut j: usize) -> (usize, u8) {
             j += 8;
         }
         while let Some(&c) = b.get(j) {
-            let plain = if c < 0x80 {
-                ALNUM[usize::from(c)] || (c == b' ' && b.get(j.wrapping_sub(1)) != Some(&b' '))
-            } else {
-                false
-            };
-            if !plain {
+            if c >= 0x80 {
                 break;
+            }
+            if !ALNUM[usize::from(c)] {
+                if c != b' ' || b.get(j.wrapping_sub(1)) == Some(&b' ') {
+                    break;
+                }
+                space_at(j);
             }
             j += 1;
         }
@@ -309,9 +349,10 @@ fn plain_run_end<const ASCII: bool>(b: &[u8], mut j: usize) -> (usize, u8) {
 /// `after_space`: the byte before `w` is a space), or a `,` or `.` with a
 /// space after it in `w` (folding copies `, ` and `. ` unchanged whatever
 /// comes before). Branch-free, so runs of words cost no mispredicted
-/// branch per word.
+/// branch per word. Also returns the high bit of each space (as
+/// [`spaces8`]), for the word starts.
 #[inline(always)]
-fn not_plain8(w: u64, after_space: bool) -> u64 {
+fn not_plain8(w: u64, after_space: bool) -> (u64, u64) {
     const HI: u64 = 0x8080_8080_8080_8080;
     const ONES: u64 = 0x0101_0101_0101_0101;
     // 7-bit lanes: the sums below never carry into the next byte.
@@ -324,7 +365,21 @@ fn not_plain8(w: u64, after_space: bool) -> u64 {
     let spaces = in_range(x, b' ', b' ') & !w;
     let doubled = spaces & ((spaces << 8) | (u64::from(after_space) << 7));
     let stops = (in_range(x, b',', b',') | in_range(x, b'.', b'.')) & (spaces >> 8) & !w;
-    (!(letters | digits | spaces | stops) | doubled | w) & HI
+    (
+        (!(letters | digits | spaces | stops) | doubled | w) & HI,
+        spaces,
+    )
+}
+
+/// The high bit of each byte of `w` that is a space, exactly (no carries
+/// between bytes).
+#[inline(always)]
+pub(crate) fn spaces8(w: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let x = w ^ 0x2020_2020_2020_2020;
+    // High bit set for every non-zero byte of `x`.
+    let nonzero = ((x & LOW7) + LOW7) | x;
+    !nonzero & !LOW7
 }
 
 /// What the folded text ended with, for the word-start spacing rule.
@@ -539,12 +594,19 @@ mod tests {
         prop_assert_eq!(&fast.text, &slow.text);
         prop_assert_eq!(&fast.breaks, &slow.breaks);
         prop_assert_eq!(&fast.marks, &slow.marks);
+        // Both record every word start: every offset after a space.
+        let spaces: Vec<u32> = (0..fast.text.len())
+            .filter(|&i| fast.text.as_bytes()[i] == b' ')
+            .map(|i| i as u32 + 1)
+            .collect();
+        prop_assert_eq!(fast.word_starts(), Some(&spaces[..]));
+        prop_assert_eq!(slow.word_starts(), Some(&spaces[..]));
         Ok(())
     }
 
     proptest! {
         /// Copying plain runs in bulk gives exactly what the character by
-        /// character path gives: text, offset map and marks.
+        /// character path gives: text, offset map, marks and word starts.
         #[test]
         fn runs_agree_with_the_general_path(s in "[a-zA-Z09 .,'\"(«»äÄёЁаяАЯрР\u{00A0}\u{2019}\u{0301}\n\t-]{0,60}") {
             runs_agree(&s)?;
@@ -581,7 +643,9 @@ mod tests {
                 }
                 prev = c;
             }
-            prop_assert_eq!(not_plain8(u64::from_le_bytes(w), after_space), want, "{:?}", w);
+            let (stop, spaces) = not_plain8(u64::from_le_bytes(w), after_space);
+            prop_assert_eq!(stop, want, "{:?}", w);
+            prop_assert_eq!(spaces, spaces8(u64::from_le_bytes(w)), "{:?}", w);
         }
 
         #[test]

@@ -652,7 +652,7 @@ impl Lexicons {
         };
         let folded = fold::Folded::new(text);
         let mut raws = Vec::new();
-        engine::raw_matches(lex, &folded.text, &mut raws);
+        engine::raw_matches(lex, &folded, &mut raws);
         raws.len()
     }
 

@@ -20,6 +20,8 @@
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, MatchKind};
 
+use super::fold::spaces8;
+
 /// The anchored automaton: a contiguous NFA, whose compact states keep
 /// walks in cache (measured faster than a DFA here, and quicker to build).
 type Trie = aho_corasick::nfa::contiguous::NFA;
@@ -164,6 +166,29 @@ impl KeyMatcher {
             b,
             &mut hit,
         );
+        self.find_glued(f, a, b, hit);
+    }
+
+    /// [`KeyMatcher::find`] over the whole of `f`, given its word starts
+    /// (every offset after a space, in order), which saves scanning for
+    /// them.
+    pub(crate) fn find_from_starts(&self, f: &str, starts: &[u32], mut hit: impl FnMut(KeyHit)) {
+        let bytes = f.as_bytes();
+        for &q in starts {
+            walk_word_start(
+                &self.trie,
+                &self.filter,
+                &self.trie_keys,
+                bytes,
+                q as usize,
+                &mut hit,
+            );
+        }
+        self.find_glued(f, 0, f.len(), hit);
+    }
+
+    /// The glued keys of [`KeyMatcher::find`].
+    fn find_glued(&self, f: &str, a: usize, b: usize, mut hit: impl FnMut(KeyHit)) {
         if let Some(g) = &self.glued {
             let mut a = a;
             while !f.is_char_boundary(a) {
@@ -205,7 +230,7 @@ fn walk_word_starts<A: Automaton>(
             Some(w) => {
                 let mut arr = [0u8; 8];
                 arr.copy_from_slice(w);
-                spaces(u64::from_le_bytes(arr))
+                spaces8(u64::from_le_bytes(arr))
             }
             None => bytes[base..]
                 .iter()
@@ -220,17 +245,6 @@ fn walk_word_starts<A: Automaton>(
         }
         base += 8;
     }
-}
-
-/// The high bit of each byte of `w` that is a space, exactly (no carries
-/// between bytes).
-#[inline(always)]
-fn spaces(w: u64) -> u64 {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let x = w ^ 0x2020_2020_2020_2020;
-    // High bit set for every non-zero byte of `x`.
-    let nonzero = ((x & LOW7) + LOW7) | x;
-    !nonzero & !LOW7
 }
 
 /// Walks the anchored automaton from word start `q`, unless the start
@@ -481,7 +495,7 @@ mod tests {
             (b"\x20\x21\x1f\xa0\x60\x00\x20\x20", 0x8080_0000_0000_0080),
         ];
         for (w, want) in cases {
-            assert_eq!(spaces(u64::from_le_bytes(**w)), *want, "{w:?}");
+            assert_eq!(spaces8(u64::from_le_bytes(**w)), *want, "{w:?}");
         }
     }
 

@@ -774,9 +774,10 @@ fn reference(lex: &super::lexicon::LangLexicon, f: &str) -> Vec<RawMatch> {
 }
 
 /// Main-automaton and group-term matches over the whole text.
-fn all_matches(l: &super::lexicon::LangLexicon, f: &str) -> Vec<RawMatch> {
+fn all_matches(l: &super::lexicon::LangLexicon, folded: &Folded) -> Vec<RawMatch> {
+    let f = folded.text.as_str();
     let mut got = Vec::new();
-    raw_matches(l, f, &mut got);
+    raw_matches(l, folded, &mut got);
     term_matches(l, f, 0, f.len(), &mut got);
     got.sort_unstable();
     got
@@ -871,7 +872,7 @@ proptest! {
         let lexicons = Lexicons::compile([LexiconSource::new("p.lex", PROP_LEXICON)]).expect("compiles");
         let l = lexicons.lang(Lang::En).expect("en");
         let folded = Folded::new(&text);
-        let got = all_matches(l, &folded.text);
+        let got = all_matches(l, &folded);
         let want = reference(l, &folded.text);
         prop_assert_eq!(got, want);
     }
@@ -881,7 +882,7 @@ proptest! {
         for lang in [Lang::En, Lang::Ru] {
             let l = lex().lang(lang).expect("lexicon");
             let folded = Folded::new(&text);
-            prop_assert_eq!(all_matches(l, &folded.text), reference(l, &folded.text));
+            prop_assert_eq!(all_matches(l, &folded), reference(l, &folded.text));
         }
     }
 
