@@ -387,20 +387,25 @@ pub(crate) fn run(
     // 5. overlaps: longest first, per category.
     order.extend((0..cands.len()).filter(|&i| cands[i].outcome.is_none()));
     // The index breaks the last ties: a total order, so an unstable sort
-    // (no allocation) gives the stable result.
+    // (no allocation) gives the stable result. Lazy comparisons: most
+    // pairs differ in length, and the entries are looked up only for ties.
     order.sort_unstable_by(|&a, &b| {
         let (ca, cb) = (&cands[a], &cands[b]);
-        let (ea, eb) = (
-            &lex.entries[ca.raw.entry as usize],
-            &lex.entries[cb.raw.entry as usize],
-        );
         (cb.raw.end - cb.start)
             .cmp(&(ca.raw.end - ca.start))
-            .then(eb.opts.prio.cmp(&ea.opts.prio))
-            .then(eb.weight.total_cmp(&ea.weight))
-            .then(ca.raw.entry.cmp(&cb.raw.entry))
-            .then(ca.start.cmp(&cb.start))
-            .then(a.cmp(&b))
+            .then_with(|| {
+                let (ea, eb) = (
+                    &lex.entries[ca.raw.entry as usize],
+                    &lex.entries[cb.raw.entry as usize],
+                );
+                eb.opts
+                    .prio
+                    .cmp(&ea.opts.prio)
+                    .then(eb.weight.total_cmp(&ea.weight))
+            })
+            .then_with(|| ca.raw.entry.cmp(&cb.raw.entry))
+            .then_with(|| ca.start.cmp(&cb.start))
+            .then_with(|| a.cmp(&b))
     });
     for a in accepted.iter_mut() {
         a.clear();

@@ -33,6 +33,48 @@ pub(crate) struct Alt {
     pub(crate) text: String,
     /// True when the word may continue after `text`.
     pub(crate) stem: bool,
+    /// The first 8 bytes of `text` (fewer when shorter, zero padded) as a
+    /// little-endian `u64`, and the mask of those bytes: compared with a
+    /// text in one step.
+    head: u64,
+    mask: u64,
+}
+
+impl Alt {
+    fn new(text: String, stem: bool) -> Alt {
+        let head = text
+            .bytes()
+            .take(8)
+            .rev()
+            .fold(0u64, |w, b| w << 8 | u64::from(b));
+        let mask = u64::MAX
+            .checked_shr(64 - 8 * text.len().min(8) as u32)
+            .unwrap_or(0);
+        Alt {
+            text,
+            stem,
+            head,
+            mask,
+        }
+    }
+
+    /// True when `t` starts with this alternative's text; `w` is
+    /// [`head_of`] `t`.
+    #[inline(always)]
+    fn is_prefix_of(&self, t: &[u8], w: Option<u64>) -> bool {
+        let p = self.text.as_bytes();
+        match w {
+            Some(w) => w & self.mask == self.head && (p.len() <= 8 || t[8..].starts_with(&p[8..])),
+            None => t.starts_with(p),
+        }
+    }
+}
+
+/// The first 8 bytes of `t` as a little-endian `u64`, when it has them.
+#[inline(always)]
+fn head_of(t: &[u8]) -> Option<u64> {
+    t.get(..8)
+        .map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
 }
 
 /// One element of a pattern.
@@ -82,10 +124,10 @@ impl Pattern {
         let mut pending: Vec<String> = Vec::new(); // literal words awaiting merge
         let flush = |pending: &mut Vec<String>, elems: &mut Vec<Elem>| {
             if !pending.is_empty() {
-                elems.push(Elem::Words(vec![Alt {
-                    text: fold_str(&pending.join(" ")),
-                    stem: false,
-                }]));
+                elems.push(Elem::Words(vec![Alt::new(
+                    fold_str(&pending.join(" ")),
+                    false,
+                )]));
                 pending.clear();
             }
         };
@@ -297,7 +339,7 @@ fn parse_word(w: &str) -> Result<Vec<Alt>, String> {
         if text.is_empty() || text.contains(' ') && text.ends_with(' ') {
             return Err(format!("empty stem in {w:?}"));
         }
-        return Ok(vec![Alt { text, stem: true }]);
+        return Ok(vec![Alt::new(text, true)]);
     }
     if let Some(base) = w.strip_suffix('~') {
         let base = fold_str(base);
@@ -306,14 +348,14 @@ fn parse_word(w: &str) -> Result<Vec<Alt>, String> {
         }
         return Ok(inflections(&base)
             .into_iter()
-            .map(|text| Alt { text, stem: false })
+            .map(|text| Alt::new(text, false))
             .collect());
     }
     let text = fold_str(w);
     if text.is_empty() {
         return Err(format!("empty word {w:?}"));
     }
-    Ok(vec![Alt { text, stem: false }])
+    Ok(vec![Alt::new(text, false)])
 }
 
 /// English inflected forms of a base: -s, -ed, -ing with the common
@@ -397,16 +439,6 @@ fn lead(t: &[u8]) -> u8 {
     }
 }
 
-/// `t.starts_with(p)`, first byte compared inline (most alternatives fail
-/// there; a call to `memcmp` per alternative costs more).
-#[inline]
-fn has_prefix(t: &[u8], p: &[u8]) -> bool {
-    match (t.first(), p.first()) {
-        (Some(a), Some(b)) if a != b => false,
-        _ => t.starts_with(p),
-    }
-}
-
 /// The end of the run of word characters starting at `i` (ASCII and
 /// lower-case Cyrillic without decoding characters).
 #[inline]
@@ -483,6 +515,7 @@ fn seq(pat: &Pattern, i: usize, text: &str, p: usize, at: At) -> Option<usize> {
             if pat.leads[i][l >> 6] & (1 << (l & 63)) == 0 {
                 return None;
             }
+            let w = head_of(tail);
             let mut best: Option<usize> = None;
             let mut try_alt = |a: &Alt| {
                 if let Some(e) = word_end(text, q + a.text.len(), a.stem)
@@ -494,7 +527,7 @@ fn seq(pat: &Pattern, i: usize, text: &str, p: usize, at: At) -> Option<usize> {
             let order = &pat.by_byte[i];
             if order.is_empty() {
                 for a in alts {
-                    if has_prefix(tail, a.text.as_bytes()) {
+                    if a.is_prefix_of(tail, w) {
                         try_alt(a);
                     }
                 }
@@ -508,7 +541,7 @@ fn seq(pat: &Pattern, i: usize, text: &str, p: usize, at: At) -> Option<usize> {
                     if a.text.as_bytes()[0] != first {
                         break;
                     }
-                    if tail.starts_with(a.text.as_bytes()) {
+                    if a.is_prefix_of(tail, w) {
                         try_alt(a);
                     }
                 }
@@ -681,6 +714,24 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The one-step prefix test agrees with `starts_with`, for texts
+        /// and alternatives shorter and longer than 8 bytes.
+        #[test]
+        fn is_prefix_of_agrees_with_starts_with(
+            alt in "[abя]{1,11}",
+            keep in 0usize..12,
+            rest in "[abя ]{0,14}",
+        ) {
+            let a = Alt::new(alt.clone(), false);
+            // Often a long shared beginning, then anything.
+            let tail: String = alt.chars().take(keep).chain(rest.chars()).collect();
+            let t = tail.as_bytes();
+            proptest::prop_assert_eq!(a.is_prefix_of(t, head_of(t)), t.starts_with(alt.as_bytes()));
+            let joined = format!("{alt}{tail}");
+            let t = joined.as_bytes();
+            proptest::prop_assert!(a.is_prefix_of(t, head_of(t)));
+        }
+
         /// Comparing a word only with the alternatives of its first byte
         /// (elements of many alternatives) finds what comparing it with
         /// every alternative finds.
