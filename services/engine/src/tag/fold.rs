@@ -279,9 +279,9 @@ static ALNUM: [bool; 128] = {
 
 /// The end of the run of `b` from `i` that folding copies unchanged but
 /// for ASCII case, when it follows a word character: ASCII letters and
-/// digits, lower-case Cyrillic `а..я` (not `ё`), single spaces, and (in
-/// the 8-byte steps, taken when `ASCII`: the run started with an ASCII
-/// letter) `, ` and `. `. No space is inserted and the offset delta stays
+/// digits, lower-case Cyrillic `а..я` (not `ё`), single spaces, and `, `
+/// and `. ` (8 bytes at a time when `ASCII`: the run started with an
+/// ASCII letter). No space is inserted and the offset delta stays
 /// the same inside such a run (the spacing rule only adds a space between
 /// punctuation and a word character). Also returns the run's last byte (0
 /// when empty), never `,` or `.` (a space follows them in the run).
@@ -318,10 +318,14 @@ fn plain_run_end<const ASCII: bool>(
                 break;
             }
             if !ALNUM[usize::from(c)] {
-                if c != b' ' || b.get(j.wrapping_sub(1)) == Some(&b' ') {
+                if c == b' ' {
+                    if b.get(j.wrapping_sub(1)) == Some(&b' ') {
+                        break;
+                    }
+                    space_at(j);
+                } else if !(matches!(c, b',' | b'.') && b.get(j + 1) == Some(&b' ')) {
                     break;
                 }
-                space_at(j);
             }
             j += 1;
         }
