@@ -5,7 +5,8 @@
 //! - Word-start keys (every pattern without a leading `*`) are stored
 //!   without their leading space in an *anchored* automaton (a trie: no
 //!   failure transitions). It is walked from every word start of the folded
-//!   text (every byte after a space) and the walk stops at the first dead
+//!   text (every byte after a space; folding records them, so the whole
+//!   text need not be scanned for spaces) and the walk stops at the first dead
 //!   state, so most words cost one or two transitions instead of an
 //!   unanchored scan of every byte. Every key that starts at a word start is
 //!   reported, shorter ones included (each match state on the walk is
