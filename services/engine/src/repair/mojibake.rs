@@ -657,7 +657,8 @@ fn reasons(codec: &str) -> (&'static str, &'static str, &'static str) {
 fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
     const LEAD: u8 = LEAD2 | LEAD3 | LEAD4;
     let b = text.as_bytes();
-    let at = |i: usize| codecs::clues_at(text, i);
+    let clues = codecs::Clues::get();
+    let at = |i: usize| clues.at(text, i);
     // End of `k` continuation characters from byte `i`, and the clue bits
     // of the last one.
     let conts = |mut i: usize, k: usize| -> Option<(usize, u8)> {
