@@ -270,7 +270,7 @@ impl Clues {
 
     /// The clue bits and the length of the character of `text` at byte
     /// `i` (a character boundary).
-    #[inline]
+    #[inline(always)]
     pub(super) fn at(self, text: &str, i: usize) -> Option<(u8, usize)> {
         let b = text.as_bytes();
         let x = *b.get(i)?;
