@@ -326,15 +326,27 @@ fn window_at(text: &str, s: usize) -> bool {
             && it.next() == Some(' ');
     }
     // Cyrillic and Greek letters start few windows that can be bad (the
-    // rules that can fire are listed here; a table test holds them to the
-    // reference): a lower-case one only before an upper-case accented
-    // letter (and `вЂ`, `β€…`); an upper-case one only in the `ВГРС`
-    // and `ΒΓΞΟ` rules.
+    // rules that can fire are written out here; a table test holds them to
+    // the reference): a lower-case one only before an upper-case accented
+    // letter (and `вЂ`, `β€…`); an upper-case one only in the `ВГРС` and
+    // `ΒΓΞΟ` rules (and the long `Г` one).
     if ca == LOWER_COMMON && a != 'β' {
         return class_b & UPPER_ACC != 0 || (a == 'в' && b == Some('Ђ'));
     }
-    if ca == UPPER_COMMON && !matches!(a, 'В' | 'Г' | 'Р' | 'С' | 'Β' | 'Γ' | 'Ξ' | 'Ο') {
-        return false;
+    if ca == UPPER_COMMON {
+        let odd_second = class_b & (C1 | BAD | PUNCT | CURRENCY) != 0;
+        match a {
+            'В' | 'Р' | 'С' => {
+                return (odd_second || matches!(b, Some('°' | 'µ')))
+                    && matches!(it.next(), Some('В' | 'Г' | 'Р' | 'С'));
+            }
+            'Β' | 'Γ' | 'Ξ' | 'Ο' => {
+                return (odd_second || b == Some('°'))
+                    && matches!(it.next(), Some('Β' | 'Γ' | 'Ξ' | 'Ο'));
+            }
+            'Г' => {}
+            _ => return false,
+        }
     }
     // Characters are decoded only as far as some rule looks: four, or
     // seven after `Г`; the one before only for `Â`.
@@ -627,7 +639,7 @@ mod tests {
             }
             letters += 1;
             for &b in &others {
-                for c in ['В', '™', 'a', ' '] {
+                for c in ['В', 'Р', 'Β', 'Ο', '™', 'a', ' '] {
                     let text = format!("x{a}{b}{c}Ђ");
                     assert_eq!(
                         window_at(&text, 1),
