@@ -695,7 +695,8 @@ fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
         }
         let mut q = p;
         let mut last = cl;
-        while let Some((qc, qlen)) = at(q) {
+        let mut here = Some((cl, len));
+        while let Some((qc, qlen)) = here {
             let unit = if qc & LEAD2 != 0
                 && let Some(u) = conts(q + qlen, 1)
             {
@@ -712,6 +713,7 @@ fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
                 break;
             };
             (q, last) = unit;
+            here = at(q);
         }
         if q > p {
             runs.push((p, q));
