@@ -280,9 +280,15 @@ pub(crate) fn write_output(out: &mut Vec<u8>, o: &Output<'_>) {
     out.extend_from_slice(o.id.get().as_bytes());
     if let Some(t) = o.text {
         key(out, &mut first, "text");
-        match o.text_escapes_within {
-            Some(edits) => write_str_escaping_within(out, t, edits),
-            None => write_str(out, t),
+        match (o.text_json, o.text_escapes_within) {
+            (Some(json), _) => {
+                out.reserve(json.len() + 2);
+                out.push(b'"');
+                out.extend_from_slice(json.as_bytes());
+                out.push(b'"');
+            }
+            (None, Some(edits)) => write_str_escaping_within(out, t, edits),
+            (None, None) => write_str(out, t),
         }
     }
     if let Some(e) = &o.edits {
@@ -572,6 +578,7 @@ mod tests {
             id: &id,
             text: Some(TRICKY[4]),
             text_escapes_within: None,
+            text_json: None,
             edits: Some(edits),
             sentences: Some(TRICKY.to_vec()),
             spans: Some(vec![[0, 3], [3, 99]]),

@@ -180,6 +180,10 @@ pub(crate) struct Output<'a> {
     /// text that needed none (a JSON string read without escapes).
     #[serde(skip)]
     pub(crate) text_escapes_within: Option<&'a [engine::Edit]>,
+    /// Not printed: when set, `text` as a JSON string body (escapes, no
+    /// quotes) exactly as serde_json writes it, copied instead.
+    #[serde(skip)]
+    pub(crate) text_json: Option<&'a str>,
     /// Edits from the input to `text`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) edits: Option<Vec<EditOut<'a>>>,
@@ -346,6 +350,7 @@ fn empty(id: &RawValue) -> Output<'_> {
         id,
         text: None,
         text_escapes_within: None,
+        text_json: None,
         edits: None,
         sentences: None,
         spans: None,
