@@ -521,15 +521,32 @@ pub(super) fn encode_first(text: &str, mut mask: u16, out: &mut Vec<u8>) -> (u16
 /// stand for themselves in every codec), or `None` when there is none.
 #[inline]
 fn ascii_run_end(bytes: &[u8], at: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let x = *bytes.get(at)?;
     if x >= 0x80 || x == 0x1A {
         return None;
     }
+    // Eight bytes a step: the top bit of each byte of 0x80 or more, and of
+    // each 0x1A (a zero after the xor; a borrow can only mark bytes after
+    // the first one, so the lowest mark is exact).
+    let mut i = at + 1;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(a);
+        let v = w ^ (ONES * 0x1A);
+        let m = (w & HIGHS) | (v.wrapping_sub(ONES) & !v & HIGHS);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
     Some(
-        bytes[at + 1..]
+        bytes[i..]
             .iter()
             .position(|&y| y >= 0x80 || y == 0x1A)
-            .map_or(bytes.len(), |p| at + 1 + p),
+            .map_or(bytes.len(), |p| i + p),
     )
 }
 
@@ -802,6 +819,32 @@ mod tests {
                 let want_hints = encode_into(&t, mask.trailing_zeros() as usize, &mut want);
                 proptest::prop_assert_eq!(&out, &want);
                 proptest::prop_assert_eq!(format!("{:?}", Some(hints)), format!("{want_hints:?}"));
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_runs_end_at_the_first_high_or_substitute_byte() {
+        for len in 0..40 {
+            for at in 0..len {
+                for stop in [0x80u8, 0x1A, 0xC3, 0x19, 0x1B, 0x9A] {
+                    let mut b = vec![b'a'; len];
+                    b[at] = stop;
+                    if at > 0 {
+                        b[at - 1] = 0x01;
+                    }
+                    for from in 0..=len {
+                        let want = b.get(from).and_then(|&x| {
+                            (x < 0x80 && x != 0x1A).then(|| {
+                                b[from + 1..]
+                                    .iter()
+                                    .position(|&y| y >= 0x80 || y == 0x1A)
+                                    .map_or(len, |p| from + 1 + p)
+                            })
+                        });
+                        assert_eq!(ascii_run_end(&b, from), want, "{b:?} {from}");
+                    }
+                }
             }
         }
     }
