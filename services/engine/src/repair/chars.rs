@@ -348,6 +348,17 @@ fn window_at(text: &str, s: usize) -> bool {
             _ => return false,
         }
     }
+    // Opening and closing punctuation (`«`, `»`, `“`, `”`, ...) likewise.
+    if ca == START && a != '‚' {
+        return class_b & (BAD | BOX) != 0;
+    }
+    if ca == END {
+        let c = it.next();
+        let cc = c.map_or(0, class);
+        return class_b & (BAD | UPPER_ACC | LOWER_ACC | CURRENCY | BOX) != 0
+            || (class_b & START != 0 && cc & NUMERIC != 0)
+            || (b == Some('Â') && (c == Some(' ') || cc & PUNCT != 0));
+    }
     // Characters are decoded only as far as some rule looks: four, or
     // seven after `Г`; the one before only for `Â`.
     let mut w: [Option<char>; 7] = [None; 7];
@@ -618,9 +629,10 @@ mod tests {
         }
     }
 
-    /// Windows starting at a Cyrillic or Greek letter (which take a
-    /// shortcut) against the reference, for every such letter followed by
-    /// a character of every class and those some rule names.
+    /// Windows starting at a Cyrillic or Greek letter or at opening or
+    /// closing punctuation (which take shortcuts) against the reference,
+    /// for every such character followed by characters of every class and
+    /// those some rule names.
     #[test]
     fn letter_windows_agree_with_the_reference() {
         let mut seen = std::collections::HashSet::new();
@@ -634,12 +646,12 @@ mod tests {
             let Some(a) = char::from_u32(u) else {
                 continue;
             };
-            if !matches!(class_of(u), LOWER_COMMON | UPPER_COMMON) {
+            if !matches!(class_of(u), LOWER_COMMON | UPPER_COMMON | START | END) {
                 continue;
             }
             letters += 1;
             for &b in &others {
-                for c in ['В', 'Р', 'Β', 'Ο', '™', 'a', ' '] {
+                for c in ['В', 'Р', 'Β', 'Ο', '™', 'a', ' ', '²', '“', '»', 'Â', '¢'] {
                     let text = format!("x{a}{b}{c}Ђ");
                     assert_eq!(
                         window_at(&text, 1),
