@@ -167,24 +167,39 @@ fn write_escaped(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&b[run..]);
 }
 
+/// The two digits of every number below 100.
+static DIGITS2: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
 /// Appends a decimal integer.
 pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
-    // Offsets are mostly short: fixed-length appends, no copy call.
-    let d = |k: u64| b'0' + (k % 10) as u8;
+    // Offsets are mostly short: fixed-length appends of digit pairs from a
+    // table, no copy call.
+    let pair = |k: u64| DIGITS2[(k % 100) as usize];
     if n < 10 {
-        out.push(d(n));
+        out.push(b'0' + n as u8);
         return;
     }
     if n < 100 {
-        out.extend_from_slice(&[d(n / 10), d(n)]);
+        out.extend_from_slice(&pair(n));
         return;
     }
     if n < 1000 {
-        out.extend_from_slice(&[d(n / 100), d(n / 10), d(n)]);
+        let [a, b] = pair(n);
+        out.extend_from_slice(&[b'0' + (n / 100) as u8, a, b]);
         return;
     }
     if n < 10000 {
-        out.extend_from_slice(&[d(n / 1000), d(n / 100), d(n / 10), d(n)]);
+        let [a, b] = pair(n / 100);
+        let [c, d] = pair(n);
+        out.extend_from_slice(&[a, b, c, d]);
         return;
     }
     let mut buf = [0u8; 20];
@@ -547,6 +562,11 @@ mod tests {
             9999,
             10000,
             12345,
+            105,
+            507,
+            1009,
+            4321,
+            7050,
             u64::from(u32::MAX),
             u64::MAX,
         ] {
