@@ -581,7 +581,9 @@ fn transcode_utf8(text: &str, out: String, codec: &str) -> Result<(String, Vec<E
     let reason: Cow<'static, str> = Cow::Borrowed(reasons(codec).0);
     let tb = text.as_bytes();
     let b = out.as_bytes();
-    let mut edits: Vec<Edit> = Vec::new();
+    // About one edit per word: room for them up front, not grown edit by
+    // edit.
+    let mut edits: Vec<Edit> = Vec::with_capacity(b.len() / 16 + 1);
     // Byte `k` of `out` came from the character of `text` at `tpos`.
     let (mut k, mut tpos) = (0usize, 0usize);
     while k < b.len() {

@@ -1036,10 +1036,15 @@ impl<'t> Rewriter<'t> {
     ) {
         if self.out.capacity() == 0 {
             self.out.reserve(self.text.len() + 16);
+            self.edits.reserve(8);
         }
         self.out.push_str(&self.text[self.at..span.start]);
         let start = self.out.len();
-        self.out.push_str(with);
+        match with.as_bytes() {
+            // Mostly one ASCII byte (a straightened quote): no copy call.
+            &[b] if b.is_ascii() => self.out.push(char::from(b)),
+            _ => self.out.push_str(with),
+        }
         self.edits.push(Edit {
             input: span,
             output: Span::new(start, self.out.len()),
