@@ -699,6 +699,14 @@ mod tests {
                 for b in order {
                     assert_eq!(fast.map(b), slow.map(b), "{unit:?} at {b}");
                 }
+                // gaps on both sides of the short-gap path
+                for step in [5, 15, 16, 17, 40] {
+                    let mut fast = FastMapper::new(text, unit);
+                    let mut slow = OffsetMapper::new(text, eu);
+                    for b in (0..=text.len()).step_by(step) {
+                        assert_eq!(fast.map(b), slow.map(b), "{unit:?} at {b} by {step}");
+                    }
+                }
                 let s = Span::new(1, 9);
                 let (a, b) = OffsetMapper::new(text, eu).map_span(s);
                 assert_eq!(fast.map_span(s), [a as u64, b as u64]);
