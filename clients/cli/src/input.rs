@@ -172,12 +172,13 @@ fn parse_plain(line: &str) -> Option<(Option<&RawValue>, PlainText<'_>)> {
         let body = &b[i + 1..end];
         (b[end] == b'"' && !has_control(body)).then_some((i + 1, end))
     };
+    // A key spelled exactly `name` (quotes included in `name`), compared
+    // in place.
     let key = |i: usize, name: &[u8]| -> Option<usize> {
-        let (s, e) = string(i)?;
-        if &b[s..e] != name {
+        if !b.get(i..)?.starts_with(name) {
             return None;
         }
-        let i = ws(e + 1);
+        let i = ws(i + name.len());
         (b.get(i) == Some(&b':')).then(|| ws(i + 1))
     };
     let mut i = ws(0);
@@ -186,7 +187,7 @@ fn parse_plain(line: &str) -> Option<(Option<&RawValue>, PlainText<'_>)> {
     }
     i = ws(i + 1);
     let mut id = None;
-    if let Some(v) = key(i, b"id") {
+    if let Some(v) = key(i, br#""id""#) {
         let (s, e) = string(v)?;
         id = Some(serde_json::from_str::<&RawValue>(&line[s - 1..e + 1]).ok()?);
         i = ws(e + 1);
@@ -195,7 +196,7 @@ fn parse_plain(line: &str) -> Option<(Option<&RawValue>, PlainText<'_>)> {
         }
         i = ws(i + 1);
     }
-    let v = key(i, b"text")?;
+    let v = key(i, br#""text""#)?;
     // The text: without escapes, or up to its closing quote past them.
     let (s, e, escaped) = match string(v) {
         Some((s, e)) => (s, e, false),
