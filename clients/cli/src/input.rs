@@ -188,7 +188,18 @@ fn parse_plain(line: &str) -> Option<(Option<&RawValue>, PlainText<'_>)> {
     i = ws(i + 1);
     let mut id = None;
     if let Some(v) = key(i, br#""id""#) {
-        let (s, e) = string(v)?;
+        // Ids are short: looked at byte by byte rather than searched.
+        if b.get(v) != Some(&b'"') {
+            return None;
+        }
+        let s = v + 1;
+        let e = s + b
+            .get(s..)?
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        if b[e] != b'"' {
+            return None;
+        }
         id = Some(serde_json::from_str::<&RawValue>(&line[s - 1..e + 1]).ok()?);
         i = ws(e + 1);
         if b.get(i) != Some(&b',') {
