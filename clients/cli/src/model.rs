@@ -270,7 +270,11 @@ pub(crate) fn from_engine<'a>(
     let decoded = analysis.encoding.evidence != engine::Evidence::Text;
     let mut out = empty(id);
     out.text = (stage.always_text() || decoded).then_some(text);
-    if stage.has_edits() {
+    if stage.has_edits() && analysis.edits.is_empty() {
+        // No offsets to map: the mappers (which look the texts over) are
+        // not built.
+        out.edits = Some(Vec::new());
+    } else if stage.has_edits() {
         let mut in_map = match input {
             InputRef::Text(t) => Some(FastMapper::new(t, unit)),
             InputRef::Bytes => None,
