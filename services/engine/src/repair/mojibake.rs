@@ -133,18 +133,10 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
             }
             continue;
         }
-        let mut t = Tracked::from_encoded(text, std::mem::take(&mut bytes));
-        let mut a0 = false;
-        if i != MAC_ROMAN && has_altered_utf8(&t.bytes) {
-            let before = t.bytes.len();
-            let changed = restore_byte_a0(&mut t);
-            a0 = changed || before != t.bytes.len();
+        if stops_for_good(&bytes) {
+            continue;
         }
-        let mut lossy = Vec::new();
-        if codec.sloppy {
-            lossy = replace_lossy(&mut t, cfg.infer_lost_bytes);
-        }
-        if let Some(out) = transcode(text, &t.bytes, Some(&t.src), codec.name, a0, &lossy) {
+        if let Some(out) = transcode_altered(text, i, std::mem::take(&mut bytes), cfg) {
             return Some(out);
         }
     }
@@ -177,6 +169,68 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
         }
     }
     fix_c1_controls(text)
+}
+
+/// `bytes`, the encoding of `text` by codec `i`, with bytes 0xA0 lost to
+/// spaces put back and sequences with a lost byte replaced, decoded.
+fn transcode_altered(text: &str, i: usize, bytes: Vec<u8>, cfg: Config) -> PassOutput {
+    let codec = &CODECS[i];
+    let mut t = Tracked::from_encoded(text, bytes);
+    let mut a0 = false;
+    if i != MAC_ROMAN && has_altered_utf8(&t.bytes) {
+        let before = t.bytes.len();
+        let changed = restore_byte_a0(&mut t);
+        a0 = changed || before != t.bytes.len();
+    }
+    let mut lossy = Vec::new();
+    if codec.sloppy {
+        lossy = replace_lossy(&mut t, cfg.infer_lost_bytes);
+    }
+    transcode(text, &t.bytes, Some(&t.src), codec.name, a0, &lossy)
+}
+
+/// True when [`transcode_altered`] must fail on `bytes`, found without
+/// building its tracking: the UTF-8 decoder (CESU-8 and `C0 80` too) stops
+/// at some sequence, and the repairs cannot change the bytes it looked at.
+/// Everything before the first stop decodes, so every pattern the repairs
+/// rewrite (a lead byte with a space, `?` or 0x1A after it, or `C3` and a
+/// space, after which a byte is inserted) starts at or after it; only a
+/// lone 0x1A can come before, and it becomes a whole sequence. When no
+/// pattern starts among the bytes the decoder looked at, and no space,
+/// `?` or 0x1A is among them or right after, the decoder stops there
+/// again.
+fn stops_for_good(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] < 0x80 {
+            i = super::passes::skip_ascii(bytes, i + 1);
+            continue;
+        }
+        match codecs::decode_variant_at(bytes, i) {
+            Some((_, n)) => i += n,
+            None => {
+                // How many bytes the decoder looks at from a lead.
+                let look = match bytes[i] {
+                    0xED => 6,
+                    0xF0..=0xF4 => 4,
+                    0xE0..=0xEF => 3,
+                    0xC0..=0xDF => 2,
+                    _ => 1,
+                };
+                let end = (i + look).min(bytes.len());
+                let near = &bytes[i..(end + 1).min(bytes.len())];
+                if near.iter().any(|&b| matches!(b, b' ' | b'?' | 0x1A)) {
+                    return false;
+                }
+                return !(i..end).any(|q| {
+                    altered_at(bytes, q).is_some()
+                        || lossy_at(bytes, q).is_some()
+                        || (bytes[q] == 0xC3 && bytes.get(q + 1) == Some(&b' '))
+                });
+            }
+        }
+    }
+    false
 }
 
 /// C1 controls become the windows-1252 characters of the same byte (bytes
@@ -906,6 +960,35 @@ mod tests {
                 utf8_runs(&text, relaxed),
                 utf8_runs_reference(&text, relaxed)
             );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The shortcut that skips [`transcode_altered`] only skips what
+        /// would fail.
+        #[test]
+        fn stops_for_good_only_where_the_repair_fails(
+            text in crate::repair::texts_from(
+                "ab ?\u{1a}\u{fffd}ÃÂâ€™œ©é\u{a0}Ð°Ñ‹РСЃЂ×ðŸ˜ÅƒÎ¿\u{81}\u{9d}í\u{ad}¡",
+                0..24,
+            ),
+            infer in proptest::prelude::any::<bool>(),
+        ) {
+            let cfg = Config { infer_lost_bytes: infer };
+            for i in 0..FTFY_CODECS {
+                let mut bytes = Vec::new();
+                if codecs::encode_into(&text, i, &mut bytes).is_none() {
+                    continue;
+                }
+                if stops_for_good(&bytes) {
+                    proptest::prop_assert!(
+                        transcode_altered(&text, i, bytes, cfg).is_none(),
+                        "{:?} with {}", text, CODECS[i].name
+                    );
+                }
+            }
         }
     }
 
