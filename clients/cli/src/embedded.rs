@@ -294,7 +294,7 @@ pub(crate) fn run_jsonl(
                         }
                     }
                     give(job.bytes);
-                    let result = result.and_then(|ok| out.into_inner().map(|v| (v, ok)));
+                    let result = result.map(|ok| (out.into_inner(), ok));
                     if done_tx.send((job.seq, result)).is_err() {
                         return;
                     }
@@ -309,7 +309,7 @@ pub(crate) fn run_jsonl(
         for (seq, result) in done_rx {
             waiting.insert(seq, result?);
             while let Some((bytes, chunk_ok)) = waiting.remove(&next) {
-                printer.writer()?.write_all(&bytes)?;
+                printer.writer().write_all(&bytes)?;
                 give(bytes);
                 ok &= chunk_ok;
                 next += 1;

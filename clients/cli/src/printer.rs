@@ -32,14 +32,9 @@ pub(crate) struct Printer<W: Write> {
     unit: Offsets,
     array: bool,
     written: usize,
-    /// `--jsonl` lines not yet handed to `out`: they go in blocks of
-    /// [`PENDING_BYTES`] or more, which a `BufWriter` of that capacity
-    /// passes straight through, so each line is copied once.
+    /// Reused buffer of one `--jsonl` line.
     line: Vec<u8>,
 }
-
-/// Bytes of `--jsonl` lines gathered before they are written.
-const PENDING_BYTES: usize = 1 << 16;
 
 impl<W: Write> Printer<W> {
     /// A printer; `several` says whether `--json` should print an array.
@@ -54,17 +49,7 @@ impl<W: Write> Printer<W> {
         }
     }
 
-    /// Writes the gathered `--jsonl` lines.
-    fn flush_lines(&mut self) -> io::Result<()> {
-        if !self.line.is_empty() {
-            self.out.write_all(&self.line)?;
-            self.line.clear();
-        }
-        Ok(())
-    }
-
     fn json<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
-        self.flush_lines()?;
         match self.format {
             Format::Jsonl => {
                 serde_json::to_writer(&mut self.out, value)?;
@@ -89,11 +74,10 @@ impl<W: Write> Printer<W> {
         match self.format {
             Format::View { color } => render::render(&mut self.out, o, base, self.unit, color)?,
             Format::Jsonl => {
+                self.line.clear();
                 fastjson::write_output(&mut self.line, o);
                 self.line.push(b'\n');
-                if self.line.len() >= PENDING_BYTES {
-                    self.flush_lines()?;
-                }
+                self.out.write_all(&self.line)?;
             }
             Format::Json => self.json(o)?,
         }
@@ -118,7 +102,6 @@ impl<W: Write> Printer<W> {
                 for v in &error.field_violations {
                     line.push_str(&format!("; {}: {}", v.field, v.description));
                 }
-                self.flush_lines()?;
                 self.out.flush()?;
                 eprintln!("{line}");
             }
@@ -135,25 +118,18 @@ impl<W: Write> Printer<W> {
         Ok(())
     }
 
-    /// The underlying writer (for views of other things than documents),
-    /// after the lines gathered so far.
-    pub(crate) fn writer(&mut self) -> io::Result<&mut W> {
-        self.flush_lines()?;
-        Ok(&mut self.out)
+    /// The underlying writer (for views of other things than documents).
+    pub(crate) fn writer(&mut self) -> &mut W {
+        &mut self.out
     }
 
-    /// The writer with every line written, consumed.
-    pub(crate) fn into_inner(mut self) -> io::Result<W>
-    where
-        W: Default,
-    {
-        self.flush_lines()?;
-        Ok(std::mem::take(&mut self.out))
+    /// The writer, consumed.
+    pub(crate) fn into_inner(self) -> W {
+        self.out
     }
 
     /// Closes the array and flushes.
     pub(crate) fn finish(&mut self) -> io::Result<()> {
-        self.flush_lines()?;
         if self.array {
             if self.written == 0 {
                 self.out.write_all(b"[")?;
@@ -161,13 +137,5 @@ impl<W: Write> Printer<W> {
             self.out.write_all(b"\n]\n")?;
         }
         self.out.flush()
-    }
-}
-
-impl<W: Write> Drop for Printer<W> {
-    /// Lines gathered when a run stops early still go out, as a
-    /// `BufWriter` flushes on drop (errors ignored the same way).
-    fn drop(&mut self) {
-        let _ = self.flush_lines();
     }
 }
