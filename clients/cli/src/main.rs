@@ -439,7 +439,7 @@ fn run_lexicons(
                 })?,
             };
             if view {
-                listed.render(printer.writer()?)?;
+                listed.render(printer.writer())?;
             } else {
                 printer.value(&listed)?;
             }
@@ -448,7 +448,7 @@ fn run_lexicons(
         Some(LexiconsAction::Check { dir }) => {
             let checked = lexicons::check(dir)?;
             if view {
-                checked.render(printer.writer()?)?;
+                checked.render(printer.writer())?;
             } else {
                 printer.value(&checked)?;
             }
@@ -458,7 +458,7 @@ fn run_lexicons(
             let lex = embedded::load_lexicons(cli.lexicon_dir.as_deref())?;
             let explained = lexicons::explain(&lex, text, cli.lang.as_deref());
             if view {
-                explained.render(printer.writer()?)?;
+                explained.render(printer.writer())?;
             } else {
                 printer.value(&explained)?;
             }
