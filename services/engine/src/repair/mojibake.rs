@@ -977,7 +977,7 @@ mod tests {
             infer in proptest::prelude::any::<bool>(),
         ) {
             let cfg = Config { infer_lost_bytes: infer };
-            for i in 0..FTFY_CODECS {
+            for (i, codec) in CODECS.iter().enumerate().take(FTFY_CODECS) {
                 let mut bytes = Vec::new();
                 if codecs::encode_into(&text, i, &mut bytes).is_none() {
                     continue;
@@ -985,7 +985,7 @@ mod tests {
                 if stops_for_good(&bytes) {
                     proptest::prop_assert!(
                         transcode_altered(&text, i, bytes, cfg).is_none(),
-                        "{:?} with {}", text, CODECS[i].name
+                        "{:?} with {}", text, codec.name
                     );
                 }
             }
