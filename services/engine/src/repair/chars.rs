@@ -263,12 +263,21 @@ fn is_bad_with<const SKIP: bool>(text: &str) -> bool {
                 (usize::from(x & 0x1F) << 6) | usize::from(b.get(i + 1).map_or(0, |y| y & 0x3F));
             if TWO_BYTE[u] & TRIGGER == 0 {
                 i += 2;
+                if u == 0x451 || u == 0x401 {
+                    // `ё`/`Ё` in Russian text: blocks may pay again.
+                    retry_at = 0;
+                }
                 continue;
             }
         }
         let Some(c) = text[i..].chars().next() else {
             break;
         };
+        if matches!(c, '«' | '»' | '–' | '—') {
+            // Russian punctuation ended the block, not mojibake: try
+            // blocks again from the next Russian letter.
+            retry_at = 0;
+        }
         if is_trigger(c) {
             // Windows start at the trigger or up to three characters before.
             let mut starts = [i; 4];
