@@ -161,7 +161,12 @@ fn handle_line(
             printer.error(&id, ErrorOut::bad_line(message))?;
             Ok(false)
         }
-        Some(Parsed::Doc { id, text, lang }) => {
+        Some(Parsed::Doc {
+            id,
+            text,
+            lang,
+            text_json,
+        }) => {
             let lang = lang.as_deref().or(opts.lang.as_deref());
             match process(opts, Input::Text(&text), lang, lexicons) {
                 Ok(a) => {
@@ -177,6 +182,13 @@ fn handle_line(
                         // Read without escapes: no character of the input
                         // needs one (JSON strings hold no raw controls).
                         out.text_escapes_within = Some(&a.edits);
+                    } else if let Some(raw) = text_json
+                        && a.edits.is_empty()
+                        && std::ptr::eq(a.text.as_ref(), text.as_ref())
+                    {
+                        // Unchanged text read with escapes as serde_json
+                        // writes them: its JSON is the input's.
+                        out.text_json = Some(raw);
                     }
                     printer.doc(&out, &a.text)?;
                     Ok(true)

@@ -63,8 +63,11 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// [`write_str`] for a `s` that needs escapes only inside the output spans
-/// of `edits` (in order): the bytes between them are copied unchecked.
-/// Falls back to [`write_str`] when the spans are out of order or bounds.
+/// of `edits` (in order): the bytes outside them are copied unchecked.
+/// Sparse edits are escaped span by span; dense ones (a repaired line has
+/// one per word) as one stretch from the first span to the last, whose
+/// unedited bytes need no escape, so both write the same. Falls back to
+/// [`write_str`] when the spans are out of order or bounds.
 pub(crate) fn write_str_escaping_within(
     out: &mut Vec<u8>,
     s: &str,
@@ -82,6 +85,24 @@ pub(crate) fn write_str_escaping_within(
     }
     out.reserve(b.len() + 2);
     out.push(b'"');
+    let (lo, hi) = match (edits.first(), edits.last()) {
+        (Some(f), Some(l)) => (f.output.start, l.output.end),
+        _ => (b.len(), b.len()),
+    };
+    if edits.len() * DENSE_EDIT_BYTES >= hi - lo {
+        debug_assert!(
+            !b[..lo]
+                .iter()
+                .chain(&b[hi..])
+                .any(|&c| ESCAPE[usize::from(c)] != 0),
+            "unedited text needs no escape"
+        );
+        out.extend_from_slice(&b[..lo]);
+        write_escaped(out, &b[lo..hi]);
+        out.extend_from_slice(&b[hi..]);
+        out.push(b'"');
+        return;
+    }
     let mut at = 0;
     for e in edits {
         let between = &b[at..e.output.start];
@@ -97,6 +118,11 @@ pub(crate) fn write_str_escaping_within(
     out.extend_from_slice(&b[at..]);
     out.push(b'"');
 }
+
+/// Edits at least this dense (one per so many bytes from the first to the
+/// last) are escaped as one stretch (measured on the speed kit's corpus:
+/// quote fixes in English are sparser, mojibake fixed word by word denser).
+const DENSE_EDIT_BYTES: usize = 32;
 
 /// Appends the bytes of a string escaped as JSON, without quotes.
 fn write_escaped(out: &mut Vec<u8>, b: &[u8]) {
@@ -141,24 +167,39 @@ fn write_escaped(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&b[run..]);
 }
 
+/// The two digits of every number below 100.
+static DIGITS2: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
 /// Appends a decimal integer.
 pub(crate) fn write_u64(out: &mut Vec<u8>, mut n: u64) {
-    // Offsets are mostly short: fixed-length appends, no copy call.
-    let d = |k: u64| b'0' + (k % 10) as u8;
+    // Offsets are mostly short: fixed-length appends of digit pairs from a
+    // table, no copy call.
+    let pair = |k: u64| DIGITS2[(k % 100) as usize];
     if n < 10 {
-        out.push(d(n));
+        out.push(b'0' + n as u8);
         return;
     }
     if n < 100 {
-        out.extend_from_slice(&[d(n / 10), d(n)]);
+        out.extend_from_slice(&pair(n));
         return;
     }
     if n < 1000 {
-        out.extend_from_slice(&[d(n / 100), d(n / 10), d(n)]);
+        let [a, b] = pair(n);
+        out.extend_from_slice(&[b'0' + (n / 100) as u8, a, b]);
         return;
     }
     if n < 10000 {
-        out.extend_from_slice(&[d(n / 1000), d(n / 100), d(n / 10), d(n)]);
+        let [a, b] = pair(n / 100);
+        let [c, d] = pair(n);
+        out.extend_from_slice(&[a, b, c, d]);
         return;
     }
     let mut buf = [0u8; 20];
@@ -254,9 +295,15 @@ pub(crate) fn write_output(out: &mut Vec<u8>, o: &Output<'_>) {
     out.extend_from_slice(o.id.get().as_bytes());
     if let Some(t) = o.text {
         key(out, &mut first, "text");
-        match o.text_escapes_within {
-            Some(edits) => write_str_escaping_within(out, t, edits),
-            None => write_str(out, t),
+        match (o.text_json, o.text_escapes_within) {
+            (Some(json), _) => {
+                out.reserve(json.len() + 2);
+                out.push(b'"');
+                out.extend_from_slice(json.as_bytes());
+                out.push(b'"');
+            }
+            (None, Some(edits)) => write_str_escaping_within(out, t, edits),
+            (None, None) => write_str(out, t),
         }
     }
     if let Some(e) = &o.edits {
@@ -488,6 +535,17 @@ mod tests {
         let mut got = Vec::new();
         write_str_escaping_within(&mut got, "a\"b\"c", &[e(3, 4), e(1, 2)]);
         assert_eq!(got, serde_json::to_vec("a\"b\"c").expect("serializes"));
+        // Dense edits (one stretch) and sparse ones (span by span).
+        let long = format!("\"{}\\\u{1}{}\"", "x".repeat(40), "y".repeat(80));
+        let quotes = [0, 41, 42, long.len() - 1];
+        for edits in [
+            quotes.iter().map(|&q| e(q, q + 1)).collect::<Vec<_>>(),
+            vec![e(0, 1), e(41, 43), e(long.len() - 1, long.len())],
+        ] {
+            let mut got = Vec::new();
+            write_str_escaping_within(&mut got, &long, &edits);
+            assert_eq!(got, serde_json::to_vec(&long).expect("serializes"));
+        }
     }
 
     #[test]
@@ -504,6 +562,11 @@ mod tests {
             9999,
             10000,
             12345,
+            105,
+            507,
+            1009,
+            4321,
+            7050,
             u64::from(u32::MAX),
             u64::MAX,
         ] {
@@ -535,6 +598,7 @@ mod tests {
             id: &id,
             text: Some(TRICKY[4]),
             text_escapes_within: None,
+            text_json: None,
             edits: Some(edits),
             sentences: Some(TRICKY.to_vec()),
             spans: Some(vec![[0, 3], [3, 99]]),
@@ -634,6 +698,14 @@ mod tests {
                 let order: Vec<usize> = (0..=text.len() + 2).chain((0..text.len()).rev()).collect();
                 for b in order {
                     assert_eq!(fast.map(b), slow.map(b), "{unit:?} at {b}");
+                }
+                // gaps on both sides of the short-gap path
+                for step in [5, 15, 16, 17, 40] {
+                    let mut fast = FastMapper::new(text, unit);
+                    let mut slow = OffsetMapper::new(text, eu);
+                    for b in (0..=text.len()).step_by(step) {
+                        assert_eq!(fast.map(b), slow.map(b), "{unit:?} at {b} by {step}");
+                    }
                 }
                 let s = Span::new(1, 9);
                 let (a, b) = OffsetMapper::new(text, eu).map_span(s);

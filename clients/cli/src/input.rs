@@ -78,6 +78,10 @@ pub(crate) enum Parsed<'a> {
         text: Cow<'a, str>,
         /// Its language hint.
         lang: Option<Cow<'a, str>>,
+        /// The text's JSON string body (between the quotes) when it holds
+        /// escapes written exactly as serde_json writes them, so output of
+        /// the unchanged text can copy it.
+        text_json: Option<&'a str>,
     },
     /// A line that is not a request.
     Bad {
@@ -97,11 +101,20 @@ pub(crate) fn parse_line(line: &[u8], n: u64) -> Option<Parsed<'_>> {
     // the checked text without validating each string again.
     let parsed = match simdutf8::basic::from_utf8(line) {
         Ok(text) => match parse_plain(text) {
-            Some((id, text)) => {
+            Some((id, PlainText::Plain(text))) => {
                 return Some(Parsed::Doc {
                     id: id.map_or_else(|| Id::number(n), Id::Borrowed),
                     text: Cow::Borrowed(text),
                     lang: None,
+                    text_json: None,
+                });
+            }
+            Some((id, PlainText::Escaped(raw, text))) => {
+                return Some(Parsed::Doc {
+                    id: id.map_or_else(|| Id::number(n), Id::Borrowed),
+                    text: Cow::Owned(text),
+                    lang: None,
+                    text_json: Some(raw),
                 });
             }
             None => serde_json::from_str::<InLine<'_>>(text),
@@ -113,6 +126,7 @@ pub(crate) fn parse_line(line: &[u8], n: u64) -> Option<Parsed<'_>> {
             id: l.id.map_or_else(|| Id::number(n), Id::Borrowed),
             text: l.text,
             lang: l.lang,
+            text_json: None,
         },
         Err(e) => Parsed::Bad {
             id: Id::number(n),
@@ -121,11 +135,23 @@ pub(crate) fn parse_line(line: &[u8], n: u64) -> Option<Parsed<'_>> {
     })
 }
 
+/// The text of a line [`parse_plain`] reads.
+#[derive(Debug)]
+enum PlainText<'a> {
+    /// A string without escapes, borrowed.
+    Plain(&'a str),
+    /// A string whose escapes are all written as serde_json writes them:
+    /// its JSON body (between the quotes) and the text it stands for.
+    Escaped(&'a str, String),
+}
+
 /// The common line `{"id": "…", "text": "…"}` (or `{"text": "…"}`) whose
-/// strings hold no escape, read without serde: the id and the text exactly
-/// as serde would give them (the id's JSON, the text borrowed). `None` for
-/// any other line, which serde then reads (and reports on).
-fn parse_plain(line: &str) -> Option<(Option<&RawValue>, &str)> {
+/// id holds no escape and whose text holds none or only escapes as
+/// serde_json writes them, read without serde: the id and the text exactly
+/// as serde would give them (the id's JSON, the text borrowed when it can
+/// be). `None` for any other line, which serde then reads (and reports
+/// on).
+fn parse_plain(line: &str) -> Option<(Option<&RawValue>, PlainText<'_>)> {
     let b = line.as_bytes();
     let ws = |mut i: usize| {
         while b
@@ -146,12 +172,13 @@ fn parse_plain(line: &str) -> Option<(Option<&RawValue>, &str)> {
         let body = &b[i + 1..end];
         (b[end] == b'"' && !has_control(body)).then_some((i + 1, end))
     };
+    // A key spelled exactly `name` (quotes included in `name`), compared
+    // in place.
     let key = |i: usize, name: &[u8]| -> Option<usize> {
-        let (s, e) = string(i)?;
-        if &b[s..e] != name {
+        if !b.get(i..)?.starts_with(name) {
             return None;
         }
-        let i = ws(e + 1);
+        let i = ws(i + name.len());
         (b.get(i) == Some(&b':')).then(|| ws(i + 1))
     };
     let mut i = ws(0);
@@ -160,8 +187,19 @@ fn parse_plain(line: &str) -> Option<(Option<&RawValue>, &str)> {
     }
     i = ws(i + 1);
     let mut id = None;
-    if let Some(v) = key(i, b"id") {
-        let (s, e) = string(v)?;
+    if let Some(v) = key(i, br#""id""#) {
+        // Ids are short: looked at byte by byte rather than searched.
+        if b.get(v) != Some(&b'"') {
+            return None;
+        }
+        let s = v + 1;
+        let e = s + b
+            .get(s..)?
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        if b[e] != b'"' {
+            return None;
+        }
         id = Some(serde_json::from_str::<&RawValue>(&line[s - 1..e + 1]).ok()?);
         i = ws(e + 1);
         if b.get(i) != Some(&b',') {
@@ -169,13 +207,81 @@ fn parse_plain(line: &str) -> Option<(Option<&RawValue>, &str)> {
         }
         i = ws(i + 1);
     }
-    let v = key(i, b"text")?;
-    let (s, e) = string(v)?;
+    let v = key(i, br#""text""#)?;
+    // The text: without escapes, or up to its closing quote past them.
+    let (s, e, escaped) = match string(v) {
+        Some((s, e)) => (s, e, false),
+        None => {
+            if b.get(v) != Some(&b'"') {
+                return None;
+            }
+            let mut k = v + 1;
+            loop {
+                let p = k + memchr::memchr2(b'"', b'\\', b.get(k..)?)?;
+                if b[p] == b'"' {
+                    break (v + 1, p, true);
+                }
+                k = p + 2;
+            }
+        }
+    };
     i = ws(e + 1);
     if b.get(i) != Some(&b'}') || ws(i + 1) != b.len() {
         return None;
     }
-    Some((id, &line[s..e]))
+    let raw = &line[s..e];
+    if !escaped {
+        return Some((id, PlainText::Plain(raw)));
+    }
+    let text = unescape_canonical(raw)?;
+    Some((id, PlainText::Escaped(raw, text)))
+}
+
+/// The text of a JSON string body whose escapes are all as serde_json
+/// writes them (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`, and `\u00xx` in
+/// lower-case hex for the other controls) and which holds no raw control;
+/// `None` for any other body.
+fn unescape_canonical(raw: &str) -> Option<String> {
+    let b = raw.as_bytes();
+    if has_control(b) {
+        return None;
+    }
+    let hex = |x: u8| match x {
+        b'0'..=b'9' => Some(x - b'0'),
+        b'a'..=b'f' => Some(x - b'a' + 10),
+        _ => None,
+    };
+    let mut out = String::with_capacity(b.len());
+    let mut k = 0;
+    while let Some(p) = b.get(k..).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        let p = k + p;
+        out.push_str(raw.get(k..p)?);
+        let (c, len) = match *b.get(p + 1)? {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            b'u' => {
+                let h = b.get(p + 2..p + 6)?;
+                if h[0] != b'0' || h[1] != b'0' {
+                    return None;
+                }
+                let v = (hex(h[2])? << 4) | hex(h[3])?;
+                if v >= 0x20 || matches!(v, 0x08 | 0x09 | 0x0A | 0x0C | 0x0D) {
+                    return None;
+                }
+                (char::from(v), 6)
+            }
+            _ => return None,
+        };
+        out.push(c);
+        k = p + len;
+    }
+    out.push_str(raw.get(k..)?);
+    Some(out)
 }
 
 /// True when some byte is a control character (below 0x20), which a JSON
@@ -361,7 +467,7 @@ mod tests {
         ];
         for (line, want) in cases {
             match (parse_line(line.as_bytes(), 3), want) {
-                (Some(Parsed::Doc { id, text, lang }), Some((wid, wtext, wlang))) => {
+                (Some(Parsed::Doc { id, text, lang, .. }), Some((wid, wtext, wlang))) => {
                     assert_eq!(id.get(), *wid);
                     assert_eq!(text, *wtext);
                     assert_eq!(lang.as_deref(), *wlang);
@@ -473,12 +579,25 @@ mod tests {
             r#"{"id": "d1", "txt": "x"}"#,
             r#"{"id": "d1", "text": "x",}"#,
             r#"["id", "text"]"#,
+            r#"{"id": "d1", "text": "all \" \\ \b \f \n \r \t \u0001 \u001f of them"}"#,
+            r#"{"id": "d1", "text": "\u001F upper-case hex"}"#,
+            r#"{"id": "d1", "text": "\u0009 tab as \\u"}"#,
+            r#"{"id": "d1", "text": "\u00e9 letter as \\u"}"#,
+            r#"{"id": "d1", "text": "\/ solidus"}"#,
+            r#"{"id": "d1", "text": "\x bad escape"}"#,
+            r#"{"id": "d1", "text": "ends in \\"}"#,
+            r#"{"id": "d1", "text": "cut \u00"}"#,
+            "{\"id\": \"d1\", \"text\": \"esc\\\"aped and raw\u{1}control\"}",
         ]
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
         // Lines cut and spliced at every place, from a few seeds.
-        let seeds = [r#"{"id": "d1", "text": "ab\"c"}"#, r#"{"text":"x y"}"#];
+        let seeds = [
+            r#"{"id": "d1", "text": "ab\"c"}"#,
+            r#"{"text":"x y"}"#,
+            r#"{"id":"d","text":"q\\\"\u0007\n"}"#,
+        ];
         for seed in seeds {
             for k in 0..seed.len() {
                 lines.push(seed[..k].to_owned());
@@ -486,7 +605,7 @@ mod tests {
                 lines.push(format!("{} {}", &seed[..k], &seed[k..]));
             }
         }
-        let mut fast_ones = 0;
+        let (mut fast_ones, mut escaped_ones) = (0, 0);
         for line in &lines {
             let serde = serde_json::from_str::<InLine<'_>>(line);
             // A line left to serde is read or refused by it as before.
@@ -494,7 +613,18 @@ mod tests {
                 fast_ones += 1;
                 let l = serde.unwrap_or_else(|e| panic!("{line:?}: serde says {e}"));
                 assert_eq!(id.map(RawValue::get), l.id.map(RawValue::get), "{line:?}");
-                assert!(matches!(l.text, Cow::Borrowed(t) if t == text), "{line:?}");
+                match text {
+                    PlainText::Plain(text) => {
+                        assert!(matches!(l.text, Cow::Borrowed(t) if t == text), "{line:?}");
+                    }
+                    PlainText::Escaped(raw, text) => {
+                        escaped_ones += 1;
+                        assert_eq!(l.text, text, "{line:?}");
+                        // serde_json writes the text back as it was read.
+                        let json = serde_json::to_string(&text).expect("serializes");
+                        assert_eq!(json, format!("\"{raw}\""), "{line:?}");
+                    }
+                }
                 assert!(l.lang.is_none(), "{line:?}");
             }
         }
@@ -503,6 +633,7 @@ mod tests {
             assert!(parse_plain(line).is_some(), "{line:?}");
         }
         assert!(fast_ones >= 8, "{fast_ones}");
+        assert!(escaped_ones >= 4, "{escaped_ones}");
     }
 
     #[test]

@@ -180,6 +180,10 @@ pub(crate) struct Output<'a> {
     /// text that needed none (a JSON string read without escapes).
     #[serde(skip)]
     pub(crate) text_escapes_within: Option<&'a [engine::Edit]>,
+    /// Not printed: when set, `text` as a JSON string body (escapes, no
+    /// quotes) exactly as serde_json writes it, copied instead.
+    #[serde(skip)]
+    pub(crate) text_json: Option<&'a str>,
     /// Edits from the input to `text`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) edits: Option<Vec<EditOut<'a>>>,
@@ -266,7 +270,11 @@ pub(crate) fn from_engine<'a>(
     let decoded = analysis.encoding.evidence != engine::Evidence::Text;
     let mut out = empty(id);
     out.text = (stage.always_text() || decoded).then_some(text);
-    if stage.has_edits() {
+    if stage.has_edits() && analysis.edits.is_empty() {
+        // No offsets to map: the mappers (which look the texts over) are
+        // not built.
+        out.edits = Some(Vec::new());
+    } else if stage.has_edits() {
         let mut in_map = match input {
             InputRef::Text(t) => Some(FastMapper::new(t, unit)),
             InputRef::Bytes => None,
@@ -346,6 +354,7 @@ fn empty(id: &RawValue) -> Output<'_> {
         id,
         text: None,
         text_escapes_within: None,
+        text_json: None,
         edits: None,
         sentences: None,
         spans: None,

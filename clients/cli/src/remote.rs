@@ -222,7 +222,7 @@ fn spawn_reader(
                     id: id.boxed(),
                     message,
                 },
-                Some(Parsed::Doc { id, text, lang }) => Item::Doc {
+                Some(Parsed::Doc { id, text, lang, .. }) => Item::Doc {
                     id: id.boxed(),
                     text: text.into_owned(),
                     lang: lang.map(|l| l.into_owned()),

@@ -257,21 +257,33 @@ const SLOPPY: u16 = {
     m
 };
 
-/// The clue bits and the length of the character of `text` at byte `i`
-/// (a character boundary).
-#[inline]
-pub(super) fn clues_at(text: &str, i: usize) -> Option<(u8, usize)> {
-    let b = text.as_bytes();
-    let x = *b.get(i)?;
-    if x < 0x80 {
-        return Some((if x == b' ' { CONT } else { 0 }, 1));
+/// The clue tables, fetched once for many [`Clues::at`] lookups.
+#[derive(Clone, Copy)]
+pub(super) struct Clues(&'static Index);
+
+impl Clues {
+    /// The tables (built on first use).
+    #[inline]
+    pub(super) fn get() -> Clues {
+        Clues(index())
     }
-    if x < 0xE0 {
-        let u = (usize::from(x & 0x1F) << 6) | usize::from(b.get(i + 1)? & 0x3F);
-        return Some((index().clues_flat.get(u).copied().unwrap_or(0), 2));
+
+    /// The clue bits and the length of the character of `text` at byte
+    /// `i` (a character boundary).
+    #[inline(always)]
+    pub(super) fn at(self, text: &str, i: usize) -> Option<(u8, usize)> {
+        let b = text.as_bytes();
+        let x = *b.get(i)?;
+        if x < 0x80 {
+            return Some((if x == b' ' { CONT } else { 0 }, 1));
+        }
+        if x < 0xE0 {
+            let u = (usize::from(x & 0x1F) << 6) | usize::from(b.get(i + 1)? & 0x3F);
+            return Some((self.0.clues_flat.get(u).copied().unwrap_or(0), 2));
+        }
+        let c = text.get(i..)?.chars().next()?;
+        Some((clues(c), c.len_utf8()))
     }
-    let c = text.get(i..)?.chars().next()?;
-    Some((clues(c), c.len_utf8()))
 }
 
 /// Bit set of codecs (by index) that can encode every character of `text`,
@@ -402,6 +414,43 @@ pub(super) fn encode_first(text: &str, mut mask: u16, out: &mut Vec<u8>) -> (u16
             at = end;
             continue;
         }
+        // Two- and three-byte characters of the flat table that the codec
+        // being written encodes, in a tight loop (most mojibake is made of
+        // them). Their bytes are 0x80 or more, which note no hint. Any
+        // other character is left to the general step below.
+        while let Some(&x) = bytes.get(at) {
+            let (u, len) = if (0xC2..0xE0).contains(&x) {
+                let y = bytes.get(at + 1).map_or(0, |&y| y & 0x3F);
+                ((usize::from(x & 0x1F) << 6) | usize::from(y), 2)
+            } else if (0xE0..0xF0).contains(&x) {
+                let y = bytes.get(at + 1).map_or(0, |&y| y & 0x3F);
+                let z = bytes.get(at + 2).map_or(0, |&z| z & 0x3F);
+                (
+                    (usize::from(x & 0x0F) << 12) | (usize::from(y) << 6) | usize::from(z),
+                    3,
+                )
+            } else {
+                break;
+            };
+            let Some(e) = idx.enc_flat.get(u) else {
+                break;
+            };
+            let m = mask & e.0;
+            if m & (1 << cur) == 0 {
+                break;
+            }
+            mask = m;
+            out.push(e.1[cur]);
+            at += len;
+        }
+        if at >= bytes.len() {
+            break;
+        }
+        if let Some(end) = ascii_run_end(bytes, at) {
+            push_ascii(out, &bytes[at..end], &mut hints);
+            at = end;
+            continue;
+        }
         // Two- and three-byte characters are decoded here (valid UTF-8).
         let x = bytes[at];
         let (c, len) = match x {
@@ -472,15 +521,32 @@ pub(super) fn encode_first(text: &str, mut mask: u16, out: &mut Vec<u8>) -> (u16
 /// stand for themselves in every codec), or `None` when there is none.
 #[inline]
 fn ascii_run_end(bytes: &[u8], at: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let x = *bytes.get(at)?;
     if x >= 0x80 || x == 0x1A {
         return None;
     }
+    // Eight bytes a step: the top bit of each byte of 0x80 or more, and of
+    // each 0x1A (a zero after the xor; a borrow can only mark bytes after
+    // the first one, so the lowest mark is exact).
+    let mut i = at + 1;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(a);
+        let v = w ^ (ONES * 0x1A);
+        let m = (w & HIGHS) | (v.wrapping_sub(ONES) & !v & HIGHS);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
     Some(
-        bytes[at + 1..]
+        bytes[i..]
             .iter()
             .position(|&y| y >= 0x80 || y == 0x1A)
-            .map_or(bytes.len(), |p| at + 1 + p),
+            .map_or(bytes.len(), |p| i + p),
     )
 }
 
@@ -728,6 +794,58 @@ mod tests {
                 }
             }
             assert_eq!(whole, one, "{bytes:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The tight loop over flat-table characters in [`encode_first`]
+        /// gives what encoding character by character gives.
+        #[test]
+        fn encode_first_agrees_with_mask_then_encode(
+            t in crate::repair::texts_from(
+                "ab ?\u{1a}\u{a0}\u{e9}\u{c3}\u{a9}\u{c2}\u{d0}\u{d1}\u{2018}\u{2019}\u{201c}\u{20ac}\
+                 \u{2122}\u{2116}\u{424}\u{439}\u{452}\u{3b1}\u{2500}\u{2593}\u{fffd}\u{4e2d}\u{81}\u{153}",
+                0..40,
+            ),
+            all in 1u16..(1 << 11),
+        ) {
+            let mut out = Vec::new();
+            let (mask, hints) = encode_first(&t, all, &mut out);
+            proptest::prop_assert_eq!(mask, encodable_mask(&t, all));
+            if mask != 0 {
+                let mut want = Vec::new();
+                let want_hints = encode_into(&t, mask.trailing_zeros() as usize, &mut want);
+                proptest::prop_assert_eq!(&out, &want);
+                proptest::prop_assert_eq!(format!("{:?}", Some(hints)), format!("{want_hints:?}"));
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_runs_end_at_the_first_high_or_substitute_byte() {
+        for len in 0..40 {
+            for at in 0..len {
+                for stop in [0x80u8, 0x1A, 0xC3, 0x19, 0x1B, 0x9A] {
+                    let mut b = vec![b'a'; len];
+                    b[at] = stop;
+                    if at > 0 {
+                        b[at - 1] = 0x01;
+                    }
+                    for from in 0..=len {
+                        let want = b.get(from).and_then(|&x| {
+                            (x < 0x80 && x != 0x1A).then(|| {
+                                b[from + 1..]
+                                    .iter()
+                                    .position(|&y| y >= 0x80 || y == 0x1A)
+                                    .map_or(len, |p| from + 1 + p)
+                            })
+                        });
+                        assert_eq!(ascii_run_end(&b, from), want, "{b:?} {from}");
+                    }
+                }
+            }
         }
     }
 

@@ -131,7 +131,11 @@ pub(crate) fn compose_mapped(
             }
             group.end = group.end.max(s.end);
             if e.reason != reason {
-                reason = Cow::Owned(format!("{reason}; then {}", e.reason));
+                let mut joined = String::with_capacity(reason.len() + 7 + e.reason.len());
+                joined.push_str(&reason);
+                joined.push_str("; then ");
+                joined.push_str(&e.reason);
+                reason = Cow::Owned(joined);
             }
             j += 1;
         }

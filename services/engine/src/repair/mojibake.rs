@@ -133,18 +133,10 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
             }
             continue;
         }
-        let mut t = Tracked::from_encoded(text, std::mem::take(&mut bytes));
-        let mut a0 = false;
-        if i != MAC_ROMAN && has_altered_utf8(&t.bytes) {
-            let before = t.bytes.len();
-            let changed = restore_byte_a0(&mut t);
-            a0 = changed || before != t.bytes.len();
+        if stops_for_good(&bytes) {
+            continue;
         }
-        let mut lossy = Vec::new();
-        if codec.sloppy {
-            lossy = replace_lossy(&mut t, cfg.infer_lost_bytes);
-        }
-        if let Some(out) = transcode(text, &t.bytes, Some(&t.src), codec.name, a0, &lossy) {
+        if let Some(out) = transcode_altered(text, i, std::mem::take(&mut bytes), cfg) {
             return Some(out);
         }
     }
@@ -177,6 +169,68 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
         }
     }
     fix_c1_controls(text)
+}
+
+/// `bytes`, the encoding of `text` by codec `i`, with bytes 0xA0 lost to
+/// spaces put back and sequences with a lost byte replaced, decoded.
+fn transcode_altered(text: &str, i: usize, bytes: Vec<u8>, cfg: Config) -> PassOutput {
+    let codec = &CODECS[i];
+    let mut t = Tracked::from_encoded(text, bytes);
+    let mut a0 = false;
+    if i != MAC_ROMAN && has_altered_utf8(&t.bytes) {
+        let before = t.bytes.len();
+        let changed = restore_byte_a0(&mut t);
+        a0 = changed || before != t.bytes.len();
+    }
+    let mut lossy = Vec::new();
+    if codec.sloppy {
+        lossy = replace_lossy(&mut t, cfg.infer_lost_bytes);
+    }
+    transcode(text, &t.bytes, Some(&t.src), codec.name, a0, &lossy)
+}
+
+/// True when [`transcode_altered`] must fail on `bytes`, found without
+/// building its tracking: the UTF-8 decoder (CESU-8 and `C0 80` too) stops
+/// at some sequence, and the repairs cannot change the bytes it looked at.
+/// Everything before the first stop decodes, so every pattern the repairs
+/// rewrite (a lead byte with a space, `?` or 0x1A after it, or `C3` and a
+/// space, after which a byte is inserted) starts at or after it; only a
+/// lone 0x1A can come before, and it becomes a whole sequence. When no
+/// pattern starts among the bytes the decoder looked at, and no space,
+/// `?` or 0x1A is among them or right after, the decoder stops there
+/// again.
+fn stops_for_good(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] < 0x80 {
+            i = super::passes::skip_ascii(bytes, i + 1);
+            continue;
+        }
+        match codecs::decode_variant_at(bytes, i) {
+            Some((_, n)) => i += n,
+            None => {
+                // How many bytes the decoder looks at from a lead.
+                let look = match bytes[i] {
+                    0xED => 6,
+                    0xF0..=0xF4 => 4,
+                    0xE0..=0xEF => 3,
+                    0xC0..=0xDF => 2,
+                    _ => 1,
+                };
+                let end = (i + look).min(bytes.len());
+                let near = &bytes[i..(end + 1).min(bytes.len())];
+                if near.iter().any(|&b| matches!(b, b' ' | b'?' | 0x1A)) {
+                    return false;
+                }
+                return !(i..end).any(|q| {
+                    altered_at(bytes, q).is_some()
+                        || lossy_at(bytes, q).is_some()
+                        || (bytes[q] == 0xC3 && bytes.get(q + 1) == Some(&b' '))
+                });
+            }
+        }
+    }
+    false
 }
 
 /// C1 controls become the windows-1252 characters of the same byte (bytes
@@ -581,7 +635,9 @@ fn transcode_utf8(text: &str, out: String, codec: &str) -> Result<(String, Vec<E
     let reason: Cow<'static, str> = Cow::Borrowed(reasons(codec).0);
     let tb = text.as_bytes();
     let b = out.as_bytes();
-    let mut edits: Vec<Edit> = Vec::new();
+    // About one edit per word: room for them up front, not grown edit by
+    // edit.
+    let mut edits: Vec<Edit> = Vec::with_capacity(b.len() / 16 + 1);
     // Byte `k` of `out` came from the character of `text` at `tpos`.
     let (mut k, mut tpos) = (0usize, 0usize);
     while k < b.len() {
@@ -657,7 +713,8 @@ fn reasons(codec: &str) -> (&'static str, &'static str, &'static str) {
 fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
     const LEAD: u8 = LEAD2 | LEAD3 | LEAD4;
     let b = text.as_bytes();
-    let at = |i: usize| codecs::clues_at(text, i);
+    let clues = codecs::Clues::get();
+    let at = |i: usize| clues.at(text, i);
     // End of `k` continuation characters from byte `i`, and the clue bits
     // of the last one.
     let conts = |mut i: usize, k: usize| -> Option<(usize, u8)> {
@@ -694,7 +751,8 @@ fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
         }
         let mut q = p;
         let mut last = cl;
-        while let Some((qc, qlen)) = at(q) {
+        let mut here = Some((cl, len));
+        while let Some((qc, qlen)) = here {
             let unit = if qc & LEAD2 != 0
                 && let Some(u) = conts(q + qlen, 1)
             {
@@ -711,6 +769,7 @@ fn utf8_runs(text: &str, relaxed: bool) -> Vec<(usize, usize)> {
                 break;
             };
             (q, last) = unit;
+            here = at(q);
         }
         if q > p {
             runs.push((p, q));
@@ -901,6 +960,35 @@ mod tests {
                 utf8_runs(&text, relaxed),
                 utf8_runs_reference(&text, relaxed)
             );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The shortcut that skips [`transcode_altered`] only skips what
+        /// would fail.
+        #[test]
+        fn stops_for_good_only_where_the_repair_fails(
+            text in crate::repair::texts_from(
+                "ab ?\u{1a}\u{fffd}ÃÂâ€™œ©é\u{a0}Ð°Ñ‹РСЃЂ×ðŸ˜ÅƒÎ¿\u{81}\u{9d}í\u{ad}¡",
+                0..24,
+            ),
+            infer in proptest::prelude::any::<bool>(),
+        ) {
+            let cfg = Config { infer_lost_bytes: infer };
+            for (i, codec) in CODECS.iter().enumerate().take(FTFY_CODECS) {
+                let mut bytes = Vec::new();
+                if codecs::encode_into(&text, i, &mut bytes).is_none() {
+                    continue;
+                }
+                if stops_for_good(&bytes) {
+                    proptest::prop_assert!(
+                        transcode_altered(&text, i, bytes, cfg).is_none(),
+                        "{:?} with {}", text, codec.name
+                    );
+                }
+            }
         }
     }
 

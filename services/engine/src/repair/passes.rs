@@ -38,7 +38,7 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
         }
         // `flags` describe the line without its break.
         // The first `looked` bytes are plain ASCII, which sets no flag.
-        let (flags, len) = Flags::scan_line_with::<true>(rest, true, looked);
+        let (flags, len, pending) = scan_or_suspect(rest, looked, options.fix_mojibake);
         let (line, tail) = rest.split_at(len);
         rest = tail;
         let body_len = line.len() - break_len(line);
@@ -61,7 +61,7 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
         }
         // Repair the line without its break, so a line means the same
         // before and after breaks are normalized (repair stays idempotent).
-        let (mut fixed, mut line_edits) = run_line(body, flags, options, html_ok);
+        let (mut fixed, mut line_edits) = run_line(body, flags, pending, options, html_ok);
         if !brk.is_empty() {
             let reason = match brk {
                 "\n" => None,
@@ -120,6 +120,50 @@ pub(super) fn run<'a>(text: Cow<'a, str>, options: &NormalizeOptions) -> (Cow<'a
         Some(out) => (Cow::Owned(out), edits),
         None => (text, Vec::new()),
     }
+}
+
+/// Scans the line at the start of `rest` from byte `looked` (plain ASCII
+/// before): its flags and length, as [`Flags::scan_line_with`] gives them.
+///
+/// With `mojibake`, the scan may stop early, where the text so far already
+/// calls for the mojibake test ([`Flags::scan_resumable`]), when the rest
+/// of the line holds no `&` or `<` (so no flag that the passes before that
+/// test or the markup rules read can change): the flags are then those of
+/// the text so far, with the state to finish the scan from (`Some`).
+/// Damaged lines are mostly repaired whole, after which the repaired text
+/// is scanned anew, so their first scan is mostly saved.
+fn scan_or_suspect(rest: &str, looked: usize, mojibake: bool) -> (Flags, usize, Option<ScanState>) {
+    if !mojibake {
+        let (f, len) = Flags::scan_line_with::<true>(rest, true, looked);
+        return (f, len, None);
+    }
+    let mut st = ScanState::at(looked);
+    if let Some((f, len)) = Flags::scan_resumable::<true, true>(rest, true, &mut st) {
+        return (f, len, None);
+    }
+    let b = rest.as_bytes();
+    let from = st.i;
+    // The line ends at the first LF, CR (CRLF) or U+2028/U+2029 from here
+    // (the scan saw none before).
+    let mut end = memchr::memchr2(b'\n', b'\r', &b[from..]).map_or(b.len(), |k| from + k);
+    for sep in ["\u{2028}", "\u{2029}"] {
+        if let Some(k) = memchr::memmem::find(&b[from..end], sep.as_bytes()) {
+            end = from + k;
+        }
+    }
+    let len = match b.get(end) {
+        None => end,
+        Some(b'\n') => end + 1,
+        Some(b'\r') => end + if b.get(end + 1) == Some(&b'\n') { 2 } else { 1 },
+        Some(_) => end + 3,
+    };
+    let f = st.flags();
+    if f.amp || memchr::memchr2(b'&', b'<', &b[from..end]).is_some() {
+        let (f, len) = Flags::scan_resumable::<true, false>(rest, true, &mut st)
+            .unwrap_or_else(|| (st.flags(), rest.len()));
+        return (f, len, None);
+    }
+    (f, len, Some(st))
 }
 
 /// Length of the leading lines of `b` made only of printable ASCII and
@@ -331,6 +375,32 @@ pub(super) fn skip_russian<const WIDE: bool, const QUOTES: bool>(
     (i, up, lo)
 }
 
+/// Where [`Flags::scan_resumable`] stopped, to go on from there.
+#[derive(Debug, Default, Clone, Copy)]
+struct ScanState {
+    f: Flags,
+    bits: u16,
+    i: usize,
+    run: usize,
+    retry_blocks_at: usize,
+    prev_class: bool,
+}
+
+impl ScanState {
+    /// A scan from byte `from` (preceded by plain ASCII only).
+    fn at(from: usize) -> ScanState {
+        ScanState {
+            i: from,
+            ..ScanState::default()
+        }
+    }
+
+    /// The flags of the text scanned so far.
+    fn flags(&self) -> Flags {
+        self.f.with_bits(self.bits)
+    }
+}
+
 /// What one scan of a line found; passes whose characters are absent are
 /// skipped, and a line with nothing to do is copied as it is.
 #[derive(Debug, Default, Clone, Copy)]
@@ -405,17 +475,49 @@ impl Flags {
         stop_at_break: bool,
         from: usize,
     ) -> (Flags, usize) {
-        let mut f = Flags::default();
-        let mut bits = 0u16;
+        let mut st = ScanState::at(from);
+        // Without `SUSPECT` the scan always runs to its end.
+        Flags::scan_resumable::<FAST, false>(text, stop_at_break, &mut st)
+            .unwrap_or_else(|| (st.flags(), text.len()))
+    }
+
+    /// [`Flags::scan_line_with`] from the state `st`. With `SUSPECT`, it
+    /// stops before a non-ASCII character once the flags say the text so
+    /// far is non-ASCII `other` text and `maybe_bad`, and returns `None`,
+    /// `st` holding where it stopped (no line break lies before): the
+    /// caller may then try a mojibake repair without the rest of the
+    /// flags, and finish the scan from `st` if it still needs them.
+    fn scan_resumable<const FAST: bool, const SUSPECT: bool>(
+        text: &str,
+        stop_at_break: bool,
+        st: &mut ScanState,
+    ) -> Option<(Flags, usize)> {
+        let mut f = st.f;
+        let mut bits = st.bits;
         let b = text.as_bytes();
         let n = b.len();
-        let mut i = from.min(n);
-        let mut run = 0;
-        let mut retry_blocks_at = 0;
+        let mut i = st.i.min(n);
+        let mut run = st.run;
+        let mut retry_blocks_at = st.retry_blocks_at;
         // Whether the character before has a mojibake class.
-        let mut prev_class = false;
+        let mut prev_class = st.prev_class;
         while i < n {
             let x = b[i];
+            if SUSPECT
+                && x >= 0x80
+                && (f.other || bits & T_OTHER != 0)
+                && (f.maybe_bad || bits & T_SUSPECT != 0)
+            {
+                *st = ScanState {
+                    f,
+                    bits,
+                    i,
+                    run,
+                    retry_blocks_at,
+                    prev_class,
+                };
+                return None;
+            }
             if x < 0x80 {
                 run = 0;
                 prev_class = false;
@@ -439,7 +541,7 @@ impl Flags {
                         }
                         b'\n' => {
                             if stop_at_break {
-                                return (f.with_bits(bits), i + 1);
+                                return Some((f.with_bits(bits), i + 1));
                             }
                         }
                         b'\r' => {
@@ -449,7 +551,7 @@ impl Flags {
                                 } else {
                                     i + 1
                                 };
-                                return (f.with_bits(bits), end);
+                                return Some((f.with_bits(bits), end));
                             }
                             f.line_break = true;
                         }
@@ -555,7 +657,7 @@ impl Flags {
             };
             i += len;
             if stop_at_break && (u == 0x2028 || u == 0x2029) {
-                return (f.with_bits(bits), i);
+                return Some((f.with_bits(bits), i));
             }
             let class = char::from_u32(u).map_or(0, chars::class) != 0;
             f.maybe_bad |= (class && prev_class) || suspect(u);
@@ -607,7 +709,7 @@ impl Flags {
                 }
             }
         }
-        (f.with_bits(bits), n)
+        Some((f.with_bits(bits), n))
     }
 
     fn many_capitals(&self) -> bool {
@@ -751,9 +853,14 @@ const fn may_denormalize(u: u32) -> bool {
     )
 }
 
+/// Repairs one line (without its break). `flags` describe it, or with
+/// `pending` only its text up to where [`scan_or_suspect`] stopped; the
+/// scan is then finished from `pending` if the mojibake test does not
+/// repair the line.
 fn run_line<'a>(
     line: &'a str,
     flags: Flags,
+    mut pending: Option<ScanState>,
     o: &NormalizeOptions,
     html_ok: bool,
 ) -> (Cow<'a, str>, Vec<Edit>) {
@@ -811,6 +918,7 @@ fn run_line<'a>(
         }
         pass!(html_ok && f.amp, entities::unescape(&text));
         if o.fix_mojibake {
+            let mut rescanned = false;
             if f.other && !not_bad {
                 if f.maybe_bad && chars::is_bad(&text) {
                     let (fixed, clean) = mojibake::fix_encoding_bad_checked(&text, cfg);
@@ -820,10 +928,19 @@ fn run_line<'a>(
                         // The repaired text was found not bad already.
                         not_bad = clean;
                         f = Flags::scan(&text);
+                        rescanned = true;
                     }
                 } else {
                     not_bad = true;
                 }
+            }
+            if let Some(mut st) = pending.take()
+                && !rescanned
+                && matches!(text, Cow::Borrowed(_))
+            {
+                // Still the line whose scan stopped early: finish it.
+                f = Flags::scan_resumable::<true, false>(&text, true, &mut st)
+                    .map_or_else(|| st.flags(), |(f, _)| f);
             }
             pass!(
                 f.boxes || f.latin1_run >= 3 || f.many_capitals(),
@@ -919,10 +1036,15 @@ impl<'t> Rewriter<'t> {
     ) {
         if self.out.capacity() == 0 {
             self.out.reserve(self.text.len() + 16);
+            self.edits.reserve(8);
         }
         self.out.push_str(&self.text[self.at..span.start]);
         let start = self.out.len();
-        self.out.push_str(with);
+        match with.as_bytes() {
+            // Mostly one ASCII byte (a straightened quote): no copy call.
+            &[b] if b.is_ascii() => self.out.push(char::from(b)),
+            _ => self.out.push_str(with),
+        }
         self.edits.push(Edit {
             input: span,
             output: Span::new(start, self.out.len()),
@@ -1287,6 +1409,42 @@ mod tests {
         ) {
             let f = Flags::scan(&text);
             proptest::prop_assert!(f.maybe_bad || !chars::is_bad(&text), "{:?}", text);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// A scan that stops where the mojibake test is due, finished
+        /// later from its state, gives the flags and line length of one
+        /// whole scan; it stops only with `other`, `maybe_bad` and no `&`
+        /// in the line, and no `<` after where it stopped.
+        #[test]
+        fn scan_stopped_and_finished_agrees_with_one_scan(
+            text in crate::repair::texts_from(
+                "ab ?&<\n\r\u{2028}\u{2029}\u{85}é©ÃÂ€™œ“”«»°−Ð\u{9d}ВГРСЂўяЖ√×ØâàµβЁё—·\u{fffd}╔",
+                0..48,
+            ),
+            looked in 0usize..4,
+        ) {
+            let looked = text.bytes().take(looked).take_while(|&x| x.is_ascii_graphic() && x != b'&'
+                && x != b'?' && x != b'<').count();
+            let whole = Flags::scan_line_with::<true>(&text, true, looked);
+            let (f, len, pending) = scan_or_suspect(&text, looked, true);
+            proptest::prop_assert_eq!(len, whole.1);
+            let got = match pending {
+                None => f,
+                Some(mut st) => {
+                    proptest::prop_assert!(f.other && f.maybe_bad && !f.amp);
+                    let line = &text[..len];
+                    proptest::prop_assert!(!line.contains('&'));
+                    proptest::prop_assert!(f.lt || !line.contains('<'));
+                    let body = &line[..len - break_len(line)];
+                    Flags::scan_resumable::<true, false>(body, true, &mut st)
+                        .map_or_else(|| st.flags(), |(f, _)| f)
+                }
+            };
+            proptest::prop_assert_eq!(format!("{got:?}"), format!("{:?}", whole.0));
         }
     }
 
