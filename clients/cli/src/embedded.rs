@@ -135,7 +135,9 @@ pub(crate) fn run_docs(
         let lang = opts.lang.as_deref();
         match process(opts, input, lang, lexicons) {
             Ok(a) => {
-                let out = model::from_engine(opts.stage, &id, input_ref, &a, lexicons, opts.unit);
+                let out = model::from_engine(
+                    opts.stage, opts.edits, &id, input_ref, &a, lexicons, opts.unit,
+                );
                 printer.doc(&out, &a.text)?;
             }
             Err(e) => {
@@ -172,6 +174,7 @@ fn handle_line(
                 Ok(a) => {
                     let mut out = model::from_engine(
                         opts.stage,
+                        opts.edits,
                         &id,
                         InputRef::Text(&text),
                         &a,

@@ -60,6 +60,12 @@ struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = Offsets::Utf8)]
     offsets: Offsets,
 
+    /// normalize, analyze: leave the list of edits out of the output (the
+    /// text is repaired all the same); for callers that want only the text,
+    /// as ftfy's fix_text returns it.
+    #[arg(long, global = true)]
+    no_edits: bool,
+
     /// Print one JSON document.
     #[arg(long, global = true, conflicts_with = "jsonl")]
     json: bool,
@@ -192,6 +198,8 @@ enum LexiconsAction {
 #[derive(Debug, Clone)]
 pub(crate) struct DocOptions {
     pub(crate) stage: Stage,
+    /// Print the edits (normalize, analyze).
+    pub(crate) edits: bool,
     pub(crate) unit: Offsets,
     pub(crate) profile: textstance_engine::Profile,
     pub(crate) lang: Option<String>,
@@ -315,6 +323,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         ) => {
             let opts = DocOptions {
                 stage,
+                edits: !cli.no_edits,
                 unit: cli.offsets,
                 profile: match cli.profile {
                     ProfileArg::Default => textstance_engine::Profile::Default,

@@ -257,9 +257,11 @@ pub(crate) enum InputRef<'a> {
     Bytes,
 }
 
-/// Builds the output of an engine analysis.
+/// Builds the output of an engine analysis; `edits`: list the edits (when
+/// the stage has them).
 pub(crate) fn from_engine<'a>(
     stage: Stage,
+    edits: bool,
     id: &'a RawValue,
     input: InputRef<'a>,
     analysis: &'a engine::Analysis<'_>,
@@ -270,11 +272,12 @@ pub(crate) fn from_engine<'a>(
     let decoded = analysis.encoding.evidence != engine::Evidence::Text;
     let mut out = empty(id);
     out.text = (stage.always_text() || decoded).then_some(text);
-    if stage.has_edits() && analysis.edits.is_empty() {
+    let edits = edits && stage.has_edits();
+    if edits && analysis.edits.is_empty() {
         // No offsets to map: the mappers (which look the texts over) are
         // not built.
         out.edits = Some(Vec::new());
-    } else if stage.has_edits() {
+    } else if edits {
         let mut in_map = match input {
             InputRef::Text(t) => Some(FastMapper::new(t, unit)),
             InputRef::Bytes => None,
@@ -507,6 +510,7 @@ fn span_of(s: Option<&pb::Span>) -> [u64; 2] {
 /// it has one, otherwise the request's.
 pub(crate) fn from_pb<'a>(
     stage: Stage,
+    edits: bool,
     id: &'a RawValue,
     request_text: Option<&'a str>,
     parts: PbParts<'a>,
@@ -519,7 +523,7 @@ pub(crate) fn from_pb<'a>(
     let decoded = parts.encoding.and_then(|e| pb_evidence(e.evidence));
     let mut out = empty(id);
     out.text = (stage.always_text() || decoded.is_some()).then_some(text);
-    if stage.has_edits() {
+    if edits && stage.has_edits() {
         out.edits = Some(
             parts
                 .edits
@@ -895,6 +899,7 @@ mod tests {
             };
             let out = from_pb(
                 Stage::Segment,
+                true,
                 &rid,
                 Some(text),
                 PbParts::segment(&seg),
@@ -916,8 +921,15 @@ mod tests {
                     s[0], s[1], s[2], s[3]
                 )
             );
-            let out =
-                from_pb(Stage::Tag, &rid, Some(text), PbParts::tag(&resp), *unit).expect("fits");
+            let out = from_pb(
+                Stage::Tag,
+                true,
+                &rid,
+                Some(text),
+                PbParts::tag(&resp),
+                *unit,
+            )
+            .expect("fits");
             let tags = out.tags.expect("tags");
             assert_eq!(tags.len(), 1);
             assert_eq!(tags[0].text, "may", "{unit:?}");
@@ -938,6 +950,7 @@ mod tests {
         };
         let err = from_pb(
             Stage::Segment,
+            true,
             &rid,
             Some("short"),
             PbParts::segment(&seg),
@@ -962,6 +975,7 @@ mod tests {
             let rid = id("7");
             let e_out = from_engine(
                 Stage::Analyze,
+                true,
                 &rid,
                 InputRef::Text(text),
                 &a,
@@ -1058,6 +1072,7 @@ mod tests {
             };
             let p_out = from_pb(
                 Stage::Analyze,
+                true,
                 &rid,
                 Some(text),
                 PbParts::analysis(&r),

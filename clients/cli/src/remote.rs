@@ -173,7 +173,7 @@ fn print(
     parts: PbParts<'_>,
 ) -> Result<(), ErrorOut> {
     let base = parts.text.or(request_text).unwrap_or("");
-    match model::from_pb(opts.stage, id, request_text, parts, opts.unit) {
+    match model::from_pb(opts.stage, opts.edits, id, request_text, parts, opts.unit) {
         Ok(out) => printer
             .doc(&out, base)
             .map_err(|e| ErrorOut::bad_line(format!("cannot write output: {e}"))),

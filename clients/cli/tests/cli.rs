@@ -81,6 +81,32 @@ const TRICKY: &str =
     "Привет 😀, мир. The cafe\u{301} will probably open 👍🏽 soon. Ёлки-палки, это, вероятно, конец.";
 
 #[test]
+fn no_edits_leaves_the_edit_list_out_and_the_text_as_it_was() {
+    let input = jsonl(&[
+        ("a", "The cafÃ© said \u{201c}no\u{201d} &amp; left."),
+        ("b", "Clean text."),
+        ("c", "Ð Ñ‹Ð½Ð¾Ðº Ð°ÐºÑ†Ð¸Ð¹"),
+    ]);
+    for cmd in ["normalize", "analyze"] {
+        for profile in ["default", "ftfy"] {
+            let full = run(&[cmd, "--jsonl", "--profile", profile], &input);
+            let bare = run(&[cmd, "--jsonl", "--profile", profile, "--no-edits"], &input);
+            assert!(full.status.success() && bare.status.success(), "{cmd}");
+            let (full, bare) = (lines(&full), lines(&bare));
+            assert_eq!(full.len(), 3);
+            assert_eq!(bare.len(), 3);
+            assert!(full[0]["edits"].as_array().is_some_and(|e| !e.is_empty()));
+            for (f, b) in full.iter().zip(&bare) {
+                assert!(b.get("edits").is_none(), "{cmd} {profile}: {b}");
+                let mut f = f.clone();
+                f.as_object_mut().expect("object").remove("edits");
+                assert_eq!(&f, b, "{cmd} {profile}");
+            }
+        }
+    }
+}
+
+#[test]
 fn jsonl_shapes_per_command() {
     let input = jsonl(&[("a", "It may rain. It will probably rain.")]);
     let cases: &[(&str, &[&str])] = &[
