@@ -90,7 +90,10 @@ fn no_edits_leaves_the_edit_list_out_and_the_text_as_it_was() {
     for cmd in ["normalize", "analyze"] {
         for profile in ["default", "ftfy"] {
             let full = run(&[cmd, "--jsonl", "--profile", profile], &input);
-            let bare = run(&[cmd, "--jsonl", "--profile", profile, "--no-edits"], &input);
+            let bare = run(
+                &[cmd, "--jsonl", "--profile", profile, "--no-edits"],
+                &input,
+            );
             assert!(full.status.success() && bare.status.success(), "{cmd}");
             let (full, bare) = (lines(&full), lines(&bare));
             assert_eq!(full.len(), 3);
