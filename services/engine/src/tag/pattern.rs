@@ -244,7 +244,7 @@ impl Pattern {
         let by_byte = elems
             .iter()
             .map(|e| match e {
-                Elem::Words(alts) if alts.len() >= BY_BYTE_MIN && alts.len() <= 1 << 16 => {
+                Elem::Words(alts) if alts.len() >= BY_BYTE_MIN && alts.len() < 1 << 16 => {
                     let mut order: Vec<u16> = (0..alts.len() as u16).collect();
                     order.sort_by(|&a, &b| {
                         alts[usize::from(a)].text.cmp(&alts[usize::from(b)].text)
