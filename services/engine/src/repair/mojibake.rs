@@ -117,9 +117,9 @@ fn one_step_ungated(text: &str, cfg: Config) -> PassOutput {
             // The bytes stand as they are: one byte per character of `text`.
             // (A SIMD check and a copy cost less than std's check.)
             if let Ok(out) = simdutf8::basic::from_utf8(&bytes) {
-                match transcode_utf8(text, out.to_owned(), codec.name) {
-                    Ok(done) => return Some(done),
-                    Err(_) => continue,
+                match transcode_utf8(text, out, codec.name) {
+                    Some(done) => return Some(done),
+                    None => continue,
                 }
             }
             if !codecs::is_utf8_variant(&bytes) {
@@ -622,13 +622,13 @@ fn transcode(
 /// [`transcode`] for bytes that are valid UTF-8 (`out`), one byte per
 /// character of `text`, with no byte lost or restored (so no U+FFFD became
 /// 0x1A: every ASCII byte is an ASCII character of `text`, and every other
-/// byte a non-ASCII one): `out` is the output when there is an edit, else
-/// it is handed back. Every non-ASCII character of `out` stands for two or
+/// byte a non-ASCII one): a copy of `out` is the output when there is an
+/// edit, else `None`. Every non-ASCII character of `out` stands for two or
 /// more characters of `text`, so it always differs from its input, and a
 /// run of them without ASCII between is one edit, as [`transcode`] reports
 /// it; it came from the run of non-ASCII characters at the same place in
 /// `text`.
-fn transcode_utf8(text: &str, out: String, codec: &str) -> Result<(String, Vec<Edit>), String> {
+fn transcode_utf8(text: &str, out: &str, codec: &str) -> PassOutput {
     let reason: Cow<'static, str> = Cow::Borrowed(reasons(codec).0);
     let tb = text.as_bytes();
     let b = out.as_bytes();
@@ -654,10 +654,7 @@ fn transcode_utf8(text: &str, out: String, codec: &str) -> Result<(String, Vec<E
             reason: reason.clone(),
         });
     }
-    if edits.is_empty() {
-        return Err(out);
-    }
-    Ok((out, edits))
+    (!edits.is_empty()).then(|| (out.to_owned(), edits))
 }
 
 /// The index of the first ASCII byte of `b` from `i` (or the length).
@@ -1009,7 +1006,7 @@ mod tests {
             let name = CODECS[codec].name;
             let general = transcode(text, &bytes, None, name, false, &[]);
             let fast = match String::from_utf8(bytes) {
-                Ok(out) => transcode_utf8(text, out, name).ok(),
+                Ok(out) => transcode_utf8(text, &out, name),
                 Err(_) => continue,
             };
             fast_ones += 1;
