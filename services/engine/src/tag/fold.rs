@@ -335,7 +335,7 @@ fn plain_run_end<const ASCII: bool>(
         // Lower-case Cyrillic letters, two bytes each.
         let k = j;
         while let Some(&[x, y]) = b.get(j..j + 2) {
-            if (x == 0xD0 && y >= 0xB0) || (x == 0xD1 && y < 0x90) {
+            if is_lower_cyrillic(x, y) {
                 j += 2;
             } else {
                 break;
@@ -373,6 +373,13 @@ fn not_plain8(w: u64, after_space: bool) -> (u64, u64) {
         (!(letters | digits | spaces | stops) | doubled | w) & HI,
         spaces,
     )
+}
+
+/// True when bytes `x`, `y` are a lower-case Cyrillic letter `а..я`
+/// (`D0 B0..BF`, `D1 80..8F`; not `ё`), as folding leaves them.
+#[inline(always)]
+pub(crate) fn is_lower_cyrillic(x: u8, y: u8) -> bool {
+    (x == 0xD0 && (0xB0..=0xBF).contains(&y)) || (x == 0xD1 && (0x80..=0x8F).contains(&y))
 }
 
 /// The high bit of each byte of `w` that is a space, exactly (no carries

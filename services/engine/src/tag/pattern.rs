@@ -24,7 +24,7 @@
 //! start (unless glued) and the elements match in order; of all the ways to
 //! match, the one with the smallest end wins.
 
-use super::fold::{fold_str, is_word};
+use super::fold::{fold_str, is_lower_cyrillic, is_word};
 
 /// One alternative of a word element.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -450,8 +450,7 @@ fn word_chars_end(text: &str, i: usize) -> usize {
             Some(c) if c.is_ascii_alphanumeric() => j += 1,
             Some(c) if c.is_ascii() => return j,
             None => return j,
-            Some(0xD0) if b.get(j + 1).is_some_and(|n| (0xB0..=0xBF).contains(n)) => j += 2,
-            Some(0xD1) if b.get(j + 1).is_some_and(|n| (0x80..=0x8F).contains(n)) => j += 2,
+            Some(&x) if b.get(j + 1).is_some_and(|&y| is_lower_cyrillic(x, y)) => j += 2,
             Some(_) => {
                 let tail = &text[j..];
                 return j + tail.find(|c: char| !is_word(c)).unwrap_or(tail.len());
