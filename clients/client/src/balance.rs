@@ -31,6 +31,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use std::time::Instant;
 
+use textstance_wire::CorkedConnector;
 use tokio::sync::Notify;
 use tonic::body::Body;
 use tonic::transport::{Channel, Endpoint};
@@ -160,9 +161,21 @@ impl Pool {
         })
     }
 
+    /// The connector for new connections: plain TCP, corked unless the
+    /// settings turn write coalescing off.
+    pub(crate) fn connector(&self) -> CorkedConnector {
+        if self.settings.write_coalescing {
+            CorkedConnector::new()
+        } else {
+            CorkedConnector::pass_through()
+        }
+    }
+
     /// A slot with a lazy channel (must run inside a Tokio runtime).
     pub(crate) fn lazy_slot(&self, address: String) -> Result<Slot, ClientError> {
-        let channel = self.endpoint(&address)?.connect_lazy();
+        let channel = self
+            .endpoint(&address)?
+            .connect_with_connector_lazy(self.connector());
         Ok(Slot::new(address, channel))
     }
 

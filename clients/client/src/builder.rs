@@ -55,6 +55,7 @@ pub(crate) struct Settings {
     pub(crate) resolve_interval: Duration,
     pub(crate) min_resolve_interval: Duration,
     pub(crate) stream_window: usize,
+    pub(crate) write_coalescing: bool,
 }
 
 impl Default for Settings {
@@ -71,6 +72,7 @@ impl Default for Settings {
             resolve_interval: Duration::from_secs(30),
             min_resolve_interval: Duration::from_secs(1),
             stream_window: 64,
+            write_coalescing: true,
         }
     }
 }
@@ -146,6 +148,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Coalesce each connection's writes (default: on): a request's frames,
+    /// and those of concurrent calls, share one system call (see
+    /// `textstance-wire`). Off writes every frame as h2 hands it over.
+    pub fn write_coalescing(mut self, on: bool) -> Self {
+        self.settings.write_coalescing = on;
+        self
+    }
+
     /// HTTP/2 keep-alive pings at this interval (default: off), so a dead
     /// peer is noticed without a call.
     pub fn keep_alive(mut self, d: Duration) -> Self {
@@ -191,7 +201,11 @@ impl ClientBuilder {
         let mut attempts = Vec::with_capacity(addresses.len());
         for a in addresses {
             let ep = pool.endpoint(&a)?;
-            attempts.push((a, tokio::spawn(async move { ep.connect().await })));
+            let connector = pool.connector();
+            attempts.push((
+                a,
+                tokio::spawn(async move { ep.connect_with_connector(connector).await }),
+            ));
         }
         let mut last_err = None;
         let mut failed = Vec::new();

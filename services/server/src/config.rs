@@ -88,6 +88,8 @@ pub struct Config {
     pub drain_delay: Duration,
     /// Time calls in flight get to finish once draining starts.
     pub shutdown_grace: Duration,
+    /// Coalesce each connection's writes (see `textstance-wire`).
+    pub write_coalescing: bool,
     /// Log format.
     pub log_format: LogFormat,
     /// Log filter directives, e.g. `info` or `textstance_server=debug`.
@@ -110,6 +112,7 @@ impl Default for Config {
             blocking_threshold_bytes: 64 << 10,
             drain_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(20),
+            write_coalescing: true,
             log_format: LogFormat::Text,
             log_level: "info".to_owned(),
         }
@@ -164,6 +167,9 @@ pub struct Flags {
     /// Time calls in flight get to finish [env TEXTSTANCE_SHUTDOWN_GRACE; default 20s]
     #[arg(long, value_name = "DURATION")]
     pub shutdown_grace: Option<String>,
+    /// Coalesce each connection's writes: on or off [env TEXTSTANCE_WRITE_COALESCING; default on]
+    #[arg(long, value_name = "ON|OFF")]
+    pub write_coalescing: Option<String>,
     /// Log format: text or json [env TEXTSTANCE_LOG_FORMAT; default text]
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
@@ -207,6 +213,7 @@ const BLOCKING_THRESHOLD: Setting = setting!(
 const DRAIN_DELAY: Setting = setting!("--drain-delay", "TEXTSTANCE_DRAIN_DELAY");
 const SHUTDOWN_GRACE: Setting = setting!("--shutdown-grace", "TEXTSTANCE_SHUTDOWN_GRACE");
 const LOG_FORMAT: Setting = setting!("--log-format", "TEXTSTANCE_LOG_FORMAT");
+const WRITE_COALESCING: Setting = setting!("--write-coalescing", "TEXTSTANCE_WRITE_COALESCING");
 const LOG_LEVEL: Setting = setting!("--log-level", "TEXTSTANCE_LOG_LEVEL");
 
 impl Config {
@@ -312,6 +319,16 @@ impl Config {
             d.shutdown_grace,
             parse_duration,
         )?;
+        let write_coalescing = parse_or(
+            pick(flags.write_coalescing, &WRITE_COALESCING),
+            &WRITE_COALESCING,
+            d.write_coalescing,
+            |v| match v.trim().to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" => Ok(true),
+                "off" | "false" | "0" => Ok(false),
+                _ => Err("expected on or off".to_owned()),
+            },
+        )?;
         let log_format = parse_or(
             pick(flags.log_format, &LOG_FORMAT),
             &LOG_FORMAT,
@@ -346,6 +363,7 @@ impl Config {
             blocking_threshold_bytes,
             drain_delay,
             shutdown_grace,
+            write_coalescing,
             log_format,
             log_level,
         };
@@ -542,6 +560,7 @@ mod tests {
         assert_eq!(c.lexicon_poll_interval, Duration::from_secs(2));
         assert!(c.metrics_listen.is_none() && c.lexicon_dir.is_none());
         assert_eq!(c.log_format, LogFormat::Text);
+        assert!(c.write_coalescing);
     }
 
     #[test]
@@ -553,9 +572,11 @@ mod tests {
                 ("TEXTSTANCE_REQUEST_TIMEOUT", "250ms"),
                 ("TEXTSTANCE_LOG_FORMAT", "JSON"),
                 ("TEXTSTANCE_METRICS_LISTEN", "127.0.0.1:9100"),
+                ("TEXTSTANCE_WRITE_COALESCING", "Off"),
             ],
         )
         .expect("valid");
+        assert!(!c.write_coalescing);
         assert_eq!(c.max_batch_size, 3);
         assert_eq!(c.request_timeout, Duration::from_millis(250));
         assert_eq!(c.log_format, LogFormat::Json);
@@ -585,6 +606,7 @@ mod tests {
             (&["--request-timeout", "10"], &[], "missing unit"),
             (&["--request-timeout", "0s"], &[], "must be positive"),
             (&["--log-format", "xml"], &[], "expected text or json"),
+            (&["--write-coalescing", "maybe"], &[], "expected on or off"),
             (
                 &["--lexicon-dir", "/definitely/not/here"],
                 &[],

@@ -50,6 +50,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use textstance_proto::pb::text_service_server::TextServiceServer;
+use textstance_wire::Corked;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::codec::CompressionEncoding;
@@ -263,6 +264,17 @@ impl Server {
         let incoming = TcpIncoming::from(listener)
             .with_nodelay(Some(true))
             .with_keepalive(Some(Duration::from_secs(60)));
+        // Write coalescing: see textstance-wire.
+        let coalesce = config.write_coalescing;
+        let incoming = tokio_stream::StreamExt::map(incoming, move |conn| {
+            conn.map(|tcp| {
+                if coalesce {
+                    Corked::new(tcp)
+                } else {
+                    Corked::pass_through(tcp)
+                }
+            })
+        });
         let mut builder = tonic::transport::Server::builder()
             .initial_stream_window_size(1 << 20)
             .initial_connection_window_size(4 << 20)

@@ -3,6 +3,9 @@
 //! exit codes: 0 clean shutdown, 64 usage, 78 configuration, 71 bind, 1
 //! serving failed).
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     textstance_server::entry::main()
 }
