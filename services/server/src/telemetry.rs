@@ -146,7 +146,11 @@ impl CallRecord {
     /// TextService calls that came without one).
     pub fn stamp<B>(&self, resp: &mut http::Response<B>) {
         if let Some(id) = &self.request_id {
-            resp.headers_mut().insert(REQUEST_ID, id.clone());
+            // Unique per call: HPACK would add each one to the dynamic
+            // table and evict reusable entries; sent as never-indexed.
+            let mut id = id.clone();
+            id.set_sensitive(true);
+            resp.headers_mut().insert(REQUEST_ID, id);
         }
     }
 }
@@ -193,5 +197,7 @@ mod tests {
         let mut resp = http::Response::new(());
         rec.stamp(&mut resp);
         assert_eq!(resp.headers()[REQUEST_ID], "abc-123");
+        // Never indexed by HPACK: ids are unique per call.
+        assert!(resp.headers()[REQUEST_ID].is_sensitive());
     }
 }
