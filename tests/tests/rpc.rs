@@ -558,3 +558,70 @@ async fn request_ids_are_echoed_or_generated() {
         .expect_err("empty");
     assert!(err.metadata().get("x-request-id").is_some());
 }
+
+/// Write coalescing on and off, on either side: many concurrent AnalyzeText
+/// calls (documents from 40 bytes to 200 KB, so DATA frames from below h2's
+/// 256-byte chaining threshold to above `textstance_wire::CAP`) all return
+/// what the engine computes, and a batch does too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_coalescing_combination_returns_engine_results() {
+    let story = data_text("en_story.txt");
+    let docs: Vec<pb::Document> = [40, 300, 1500, 20_000, 200_000]
+        .iter()
+        .map(|&n| {
+            let mut t = story.repeat(n / story.len() + 1);
+            let mut end = n.min(t.len());
+            while !t.is_char_boundary(end) {
+                end -= 1;
+            }
+            t.truncate(end);
+            text_doc(&format!("len{n}"), &t)
+        })
+        .collect();
+    let expected: Vec<pb::AnalysisResult> = docs
+        .iter()
+        .map(|d| oracle(d, pb::OffsetUnit::Utf8, Features::ALL))
+        .collect();
+    for server_on in [true, false] {
+        let server = TestServer::start(textstance_server::config::Config {
+            write_coalescing: server_on,
+            ..textstance_tests::test_config()
+        })
+        .await;
+        for client_on in [true, false] {
+            let client = textstance_client::ClientBuilder::new(server.url())
+                .max_message_size(64 << 20)
+                .write_coalescing(client_on)
+                .connect()
+                .await
+                .expect("connects");
+            let calls = (0..40).map(|i| {
+                let client = client.clone();
+                let doc = docs[i % docs.len()].clone();
+                tokio::spawn(async move { (i, client.analyze_text(analyze_request(doc)).await) })
+            });
+            for call in calls {
+                let (i, got) = call.await.expect("call task");
+                let got = got
+                    .unwrap_or_else(|e| panic!("server {server_on} client {client_on}: {e}"))
+                    .result
+                    .expect("result");
+                assert_eq!(
+                    got,
+                    expected[i % docs.len()],
+                    "server {server_on} client {client_on} doc {i}"
+                );
+            }
+            let batch = client
+                .batch_analyze_texts(pb::BatchAnalyzeTextsRequest {
+                    requests: docs.iter().cloned().map(analyze_request).collect(),
+                })
+                .await
+                .expect("batch");
+            let got: Vec<_> = batch.responses.into_iter().map(|r| r.result).collect();
+            let want: Vec<_> = expected.iter().cloned().map(Some).collect();
+            assert_eq!(got, want, "batch: server {server_on} client {client_on}");
+        }
+        server.stop().await.expect("clean stop");
+    }
+}
