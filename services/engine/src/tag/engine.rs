@@ -63,6 +63,32 @@ pub(crate) fn term_matches(
     sort_dedup_tail(out, from);
 }
 
+/// [`term_matches`] restricted to the groups some `not-in-sentence` names,
+/// searched with their own automaton.
+pub(crate) fn sentence_term_matches(
+    lex: &LangLexicon,
+    f: &str,
+    a: usize,
+    b: usize,
+    out: &mut Vec<RawMatch>,
+) {
+    let from = out.len();
+    let keys = &lex.sentence_term_keys;
+    scan(&lex.sentence_term_automaton, keys, lex, f, a, b, out);
+    sort_dedup_tail(out, from);
+}
+
+/// How far before a cue `not-after` looks for a term of group `g` ending
+/// right there: the longest term and the space before it when every term
+/// of the group is a literal, else [`TERM_WINDOW`].
+pub(crate) fn not_after_window(lex: &LangLexicon, g: u16) -> usize {
+    lex.group_spans
+        .get(usize::from(g))
+        .copied()
+        .flatten()
+        .map_or(TERM_WINDOW, |n| (n + 1).min(TERM_WINDOW))
+}
+
 /// The group-term matches starting at `q` whose key ends at `b` at the
 /// latest, appended to `out`, sorted and deduplicated.
 fn term_matches_at(lex: &LangLexicon, f: &str, q: usize, b: usize, out: &mut Vec<RawMatch>) {
@@ -580,11 +606,12 @@ fn filter(
                         .is_some_and(|b| b.is_ascii_digit())
             }
             GroupRef::Named(id) => {
+                let window = not_after_window(lex, *id);
                 terms_near(
                     lex,
                     f,
-                    (p.saturating_sub(TERM_WINDOW), p),
-                    TermEnd::End,
+                    (p.saturating_sub(window), p),
+                    (TermSet::All, TermEnd::End),
                     terms,
                 );
                 terms.near.iter().any(|&(g, e)| g == *id && e == p)
@@ -600,7 +627,8 @@ fn filter(
         // Terms of this sentence only (searched once per sentence).
         let (fa, fb) = (folded.to_folded(sent.start), folded.to_folded(sent.end));
         if terms.sentence != Some(fa) {
-            terms_near(lex, f, (fa.saturating_sub(1), fb), TermEnd::Start, terms);
+            let span = (fa.saturating_sub(1), fb);
+            terms_near(lex, f, span, (TermSet::InSentence, TermEnd::Start), terms);
             terms.near.retain(|&(_, s)| s >= fa && s < fb.max(fa + 1));
             std::mem::swap(&mut terms.near, &mut terms.in_sentence);
             terms.sentence = Some(fa);
@@ -636,7 +664,7 @@ pub(crate) struct TermScratch {
 
 /// How far around a cue `not-before` and `not-after` look for a group
 /// term, in bytes of folded text: terms used there must be shorter.
-const TERM_WINDOW: usize = 96;
+pub(crate) const TERM_WINDOW: usize = 96;
 
 /// Which end of a group term [`terms_near`] reports.
 #[derive(Clone, Copy)]
@@ -645,18 +673,30 @@ enum TermEnd {
     End,
 }
 
-/// Group terms found in `f[a..b]`, as `(group, position)` with the position
-/// of the chosen end, into `terms.near`.
+/// Which group terms [`terms_near`] searches for.
+#[derive(Clone, Copy)]
+enum TermSet {
+    /// Every group's.
+    All,
+    /// Only those of the groups some `not-in-sentence` names.
+    InSentence,
+}
+
+/// Group terms of `set` found in `f[a..b]`, as `(group, position)` with the
+/// position of the chosen end, into `terms.near`.
 fn terms_near(
     lex: &LangLexicon,
     f: &str,
     (a, b): (usize, usize),
-    at: TermEnd,
+    (set, at): (TermSet, TermEnd),
     terms: &mut TermScratch,
 ) {
     let TermScratch { found, near, .. } = terms;
     found.clear();
-    term_matches(lex, f, a, b, found);
+    match set {
+        TermSet::All => term_matches(lex, f, a, b, found),
+        TermSet::InSentence => sentence_term_matches(lex, f, a, b, found),
+    }
     near.clear();
     near.extend(
         found

@@ -199,8 +199,17 @@ pub(crate) struct LangLexicon {
     pub(crate) term_automaton: KeyMatcher,
     /// Like `keys`, for `term_automaton`.
     pub(crate) term_keys: Vec<Vec<KeyPair>>,
+    /// The terms of the groups some `not-in-sentence` names, alone: a
+    /// sentence is searched for those only.
+    pub(crate) sentence_term_automaton: KeyMatcher,
+    /// Like `keys`, for `sentence_term_automaton`.
+    pub(crate) sentence_term_keys: Vec<Vec<KeyPair>>,
     pub(crate) entries: Vec<Entry>,
     pub(crate) groups: Vec<String>,
+    /// For each group: the longest match of its terms in folded bytes when
+    /// every term is one literal (a match is then exactly its key), else
+    /// `None`. Bounds the window a `not-after` search needs.
+    pub(crate) group_spans: Vec<Option<usize>>,
     pub(crate) negation_window: usize,
     pub(crate) files: Vec<String>,
     pub(crate) info: LexiconInfo,
@@ -708,6 +717,16 @@ impl ParsedLang {
         // blockers. Group terms get their own, searched only on demand.
         let mut main = KeySet::default();
         let mut terms = KeySet::default();
+        let mut sentence_terms = KeySet::default();
+        let in_sentence_groups: Vec<bool> = groups
+            .iter()
+            .map(|g| {
+                self.entries
+                    .iter()
+                    .any(|e| e.opts.not_in_sentence.contains(g))
+            })
+            .collect();
+        let mut group_spans: Vec<Option<usize>> = vec![Some(0); groups.len()];
         for (ei, e) in self.entries.into_iter().enumerate() {
             let kind = match &e.kind {
                 RawKind::Kind(k) => *k,
@@ -727,18 +746,31 @@ impl ParsedLang {
                     let whole = (e.pattern.elems.len() == 1 && !a.stem)
                         .then(|| e.pattern.keys(a))
                         .and_then(|k| k.into_iter().next());
+                    if let Kind::Term(g) = kind
+                        && let Some(span) = group_spans.get_mut(usize::from(g))
+                    {
+                        *span = match (*span, &whole) {
+                            (Some(n), Some(_)) if e.pattern.keys(a).len() == 1 => {
+                                Some(n.max(a.text.len()))
+                            }
+                            _ => None,
+                        };
+                    }
+                    let in_sentence = matches!(kind, Kind::Term(g)
+                        if in_sentence_groups.get(usize::from(g)) == Some(&true));
                     for key in e.pattern.keys(a) {
                         // The key is the whole pattern: only the word end
                         // is left to check.
                         let literal = whole.as_ref() == Some(&key);
-                        set.add(
-                            key,
-                            KeyPair {
-                                entry: ei as u32,
-                                alt: ai as u16,
-                                literal,
-                            },
-                        );
+                        let pair = KeyPair {
+                            entry: ei as u32,
+                            alt: ai as u16,
+                            literal,
+                        };
+                        if in_sentence {
+                            sentence_terms.add(key.clone(), pair);
+                        }
+                        set.add(key, pair);
                     }
                 }
             }
@@ -767,8 +799,10 @@ impl ParsedLang {
         let file = self.files.first().cloned().unwrap_or_default();
         let automaton = main.build(&file)?;
         let term_automaton = terms.build(&file)?;
+        let sentence_term_automaton = sentence_terms.build(&file)?;
         let keys = main.entries;
         let term_keys = terms.entries;
+        let sentence_term_keys = sentence_terms.entries;
         let mut counts: Vec<(Category, usize)> = Vec::new();
         let mut rules = 0;
         for e in &entries {
@@ -793,9 +827,11 @@ impl ParsedLang {
         srcs.sort_by(|a, b| a.name.cmp(&b.name));
         let memory_bytes = automaton.memory_usage()
             + term_automaton.memory_usage()
+            + sentence_term_automaton.memory_usage()
             + keys
                 .iter()
                 .chain(&term_keys)
+                .chain(&sentence_term_keys)
                 .map(|k| 24 + k.capacity() * 8)
                 .sum::<usize>()
             + entries
@@ -834,8 +870,11 @@ impl ParsedLang {
             keys,
             term_automaton,
             term_keys,
+            sentence_term_automaton,
+            sentence_term_keys,
             entries,
             groups,
+            group_spans,
             negation_window: self.negation_window.unwrap_or(DEFAULT_NEGATION_WINDOW),
             files: self.files,
             info,

@@ -3,8 +3,11 @@
 
 use proptest::prelude::*;
 
-use super::engine::{RawMatch, raw_matches, term_matches};
+use super::engine::{
+    RawMatch, TERM_WINDOW, not_after_window, raw_matches, sentence_term_matches, term_matches,
+};
 use super::fold::Folded;
+use super::lexicon::{GroupRef, Kind};
 use super::pattern::{Elem, Pattern};
 use super::*;
 use crate::segment::segment;
@@ -911,4 +914,103 @@ fn reference_agrees_on_phrase_table() {
     let r = reference(l, &f);
     let ids: Vec<&str> = r.iter().map(|m| &*l.entries[m.entry as usize].id).collect();
     assert_eq!(ids, ["d", "i", "@g.2", "j", "k", "a", "b"]);
+}
+
+/// Words of the default English groups and around them, for the two
+/// properties below.
+fn group_texts() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        (
+            prop::sample::select(vec![
+                "in",
+                "on",
+                "of",
+                "mid",
+                "mid-",
+                "during",
+                "the",
+                "its",
+                "military",
+                "may",
+                "might",
+                "could",
+                "last",
+                "week",
+                "weeks",
+                "ago",
+                "in 1990",
+                "in 20",
+                "at the time",
+                "back then",
+                "monday",
+                "morning",
+                "yesterday",
+                "earlier this year",
+                "x",
+                "9",
+                "sheer",
+                "naval",
+                "time",
+                "past",
+            ]),
+            prop::sample::select(vec![" ", ", ", ". ", "-", "  "]),
+        ),
+        0..30,
+    )
+    .prop_map(|v| v.into_iter().map(|(w, s)| w.to_owned() + s).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// `not-after` searches only `not_after_window` bytes: for every group
+    /// and every position, the terms of the group ending there are the ones
+    /// the full window finds.
+    #[test]
+    fn not_after_window_finds_every_term_ending_there(text in group_texts()) {
+        for lang in [Lang::En, Lang::Ru] {
+            let l = lex().lang(lang).expect("lexicon");
+            let f = Folded::new(&text).text;
+            for g in 0..l.groups.len() as u16 {
+                let ending = |window: usize, p: usize| -> Vec<RawMatch> {
+                    let mut out = Vec::new();
+                    term_matches(l, &f, p.saturating_sub(window), p, &mut out);
+                    out.retain(|r| r.end == p && l.entries[r.entry as usize].kind == Kind::Term(g));
+                    out
+                };
+                for p in (0..=f.len()).filter(|&p| f.is_char_boundary(p)) {
+                    prop_assert_eq!(
+                        ending(not_after_window(l, g), p),
+                        ending(TERM_WINDOW, p),
+                        "group {} at {} in {:?}", g, p, f
+                    );
+                }
+            }
+        }
+    }
+
+    /// The sentence automaton finds exactly the terms of the groups some
+    /// `not-in-sentence` names.
+    #[test]
+    fn sentence_terms_are_those_groups_terms(text in group_texts()) {
+        for lang in [Lang::En, Lang::Ru] {
+            let l = lex().lang(lang).expect("lexicon");
+            let f = Folded::new(&text).text;
+            let named: Vec<u16> = l
+                .entries
+                .iter()
+                .flat_map(|e| e.opts.not_in_sentence.iter())
+                .filter_map(|g| match g {
+                    GroupRef::Named(i) => Some(*i),
+                    GroupRef::Num => None,
+                })
+                .collect();
+            let mut want = Vec::new();
+            term_matches(l, &f, 0, f.len(), &mut want);
+            want.retain(|r| matches!(l.entries[r.entry as usize].kind, Kind::Term(g) if named.contains(&g)));
+            let mut got = Vec::new();
+            sentence_term_matches(l, &f, 0, f.len(), &mut got);
+            prop_assert_eq!(got, want);
+        }
+    }
 }
