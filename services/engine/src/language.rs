@@ -94,27 +94,28 @@ pub fn detect(text: &str) -> Lang {
 
 /// Latin letters (ASCII and U+00C0..U+024F), Cyrillic letters (U+0400..
 /// U+04FF) and other alphabetic characters in `text`. Runs of ASCII are
-/// counted 32 bytes at a time in byte lanes (no early exits, so the compiler
-/// vectorizes them); other characters are decoded one by one.
+/// counted 32 bytes at a time, eight bytes to a word (see
+/// [`ascii_letters8`]); other characters are decoded one by one.
 fn count_scripts(text: &str) -> (usize, usize, usize) {
     const BLOCK: usize = 32;
+    const HI: u64 = 0x8080_8080_8080_8080;
     let b = text.as_bytes();
     let (mut latin, mut cyrillic, mut other) = (0usize, 0usize, 0usize);
-    let ascii_letter = |x: u8| u8::from((x | 0x20).wrapping_sub(b'a') < 26);
+    let ascii_letter = |x: u8| usize::from((x | 0x20).wrapping_sub(b'a') < 26);
+    let word = |k: usize| u64::from_le_bytes(b[k..k + 8].try_into().unwrap_or([0x80; 8]));
     let mut i = 0;
     while i < b.len() {
-        if let Some(block) = b.get(i..i + BLOCK)
-            && block.iter().fold(0u8, |acc, &x| acc | x) < 0x80
-        {
-            // At most 32 per block: a byte lane cannot overflow.
-            let n: u8 = block.iter().fold(0u8, |acc, &x| acc + ascii_letter(x));
-            latin += usize::from(n);
-            i += BLOCK;
-            continue;
+        if i + BLOCK <= b.len() {
+            let w = [word(i), word(i + 8), word(i + 16), word(i + 24)];
+            if (w[0] | w[1] | w[2] | w[3]) & HI == 0 {
+                latin += w.iter().map(|&x| ascii_letters8(x)).sum::<usize>();
+                i += BLOCK;
+                continue;
+            }
         }
         let x = b[i];
         if x < 0x80 {
-            latin += usize::from(ascii_letter(x));
+            latin += ascii_letter(x);
             i += 1;
             continue;
         }
@@ -130,6 +131,21 @@ fn count_scripts(text: &str) -> (usize, usize, usize) {
         }
     }
     (latin, cyrillic, other)
+}
+
+/// ASCII letters among the eight ASCII bytes of `w` (high bits clear).
+/// Each byte is lower-cased by setting bit 5, then tested against `a..=z`
+/// by adding offsets that carry into its high bit; no byte can carry into
+/// the next, since none exceeds 0x7F + 0x1F.
+fn ascii_letters8(w: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let lower = w | (ONES * 0x20);
+    let at_least_a = lower + ONES * u64::from(0x80 - b'a');
+    let past_z = lower + ONES * u64::from(0x80 - b'z' - 1);
+    let letters = (at_least_a & !past_z & HI) >> 7;
+    // One bit per letter byte: the product's top byte is their sum.
+    (letters.wrapping_mul(ONES) >> 56) as usize
 }
 
 /// What [`detect`] counts a character as.
@@ -185,6 +201,28 @@ mod tests {
             count(Script::Cyrillic),
             count(Script::Other),
         )
+    }
+
+    #[test]
+    fn ascii_letters8_counts_every_byte_value() {
+        for x in 0u8..0x80 {
+            let want = usize::from(x.is_ascii_alphabetic());
+            for k in 0..8 {
+                // `x` at byte k among bytes of its neighbours, '@' and '['.
+                let mut bytes = [b'@', b'[', b'@', b'[', b'@', b'[', b'@', b'['];
+                bytes[k] = x;
+                assert_eq!(
+                    ascii_letters8(u64::from_le_bytes(bytes)),
+                    want,
+                    "{x:#x} at {k}"
+                );
+            }
+            assert_eq!(
+                ascii_letters8(u64::from_le_bytes([x; 8])),
+                8 * want,
+                "{x:#x}"
+            );
+        }
     }
 
     proptest::proptest! {
