@@ -400,7 +400,7 @@ pub fn analysis(a: &Analysis<'_>, doc: &Doc<'_>, unit: OffsetUnit) -> Converted 
                 .map(|c| pb::Cue {
                     span: Some(out.span(c.span)),
                     category: category(c.category) as i32,
-                    entry_id: c.entry_id.to_string(),
+                    entry_id: String::from(&*c.entry_id),
                     sentence_index: u32::try_from(c.sentence_index).unwrap_or(u32::MAX),
                     in_quotation: c.in_quotation,
                     weight: f64::from(c.weight),

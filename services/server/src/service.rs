@@ -19,6 +19,7 @@
 //! goes on; a message that cannot be decoded, or the caller's deadline,
 //! ends the stream with that status.
 
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -55,11 +56,13 @@ struct Job {
     max_document_bytes: usize,
 }
 
-fn field(prefix: &str, name: &str) -> String {
+/// The path of field `name` under `prefix` (borrowed when there is no
+/// prefix, as in unary calls: no allocation on the success path).
+fn field<'n>(prefix: &str, name: &'n str) -> Cow<'n, str> {
     if prefix.is_empty() {
-        name.to_owned()
+        Cow::Borrowed(name)
     } else {
-        format!("{prefix}.{name}")
+        Cow::Owned(format!("{prefix}.{name}"))
     }
 }
 
