@@ -150,8 +150,7 @@ impl Pool {
                 target: address.to_owned(),
                 reason: e.to_string(),
             })?
-            .connect_timeout(s.connect_timeout)
-            .tcp_nodelay(true);
+            .connect_timeout(s.connect_timeout);
         Ok(match s.keep_alive {
             Some(k) => ep
                 .http2_keep_alive_interval(k)
@@ -161,14 +160,10 @@ impl Pool {
         })
     }
 
-    /// The connector for new connections: plain TCP, corked unless the
-    /// settings turn write coalescing off.
+    /// The connector for new connections: plain TCP with `TCP_NODELAY`,
+    /// corked unless the settings turn write coalescing off.
     pub(crate) fn connector(&self) -> CorkedConnector {
-        if self.settings.write_coalescing {
-            CorkedConnector::new()
-        } else {
-            CorkedConnector::pass_through()
-        }
+        CorkedConnector::new(self.settings.write_coalescing)
     }
 
     /// A slot with a lazy channel (must run inside a Tokio runtime).

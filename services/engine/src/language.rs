@@ -92,13 +92,15 @@ pub fn detect(text: &str) -> Lang {
     }
 }
 
+/// The high bit of each byte of a word.
+const HI: u64 = 0x8080_8080_8080_8080;
+
 /// Latin letters (ASCII and U+00C0..U+024F), Cyrillic letters (U+0400..
 /// U+04FF) and other alphabetic characters in `text`. Runs of ASCII are
 /// counted 32 bytes at a time, eight bytes to a word (see
 /// [`ascii_letters8`]); other characters are decoded one by one.
 fn count_scripts(text: &str) -> (usize, usize, usize) {
     const BLOCK: usize = 32;
-    const HI: u64 = 0x8080_8080_8080_8080;
     let b = text.as_bytes();
     let (mut latin, mut cyrillic, mut other) = (0usize, 0usize, 0usize);
     let ascii_letter = |x: u8| usize::from((x | 0x20).wrapping_sub(b'a') < 26);
@@ -139,7 +141,6 @@ fn count_scripts(text: &str) -> (usize, usize, usize) {
 /// the next, since none exceeds 0x7F + 0x1F.
 fn ascii_letters8(w: u64) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     let lower = w | (ONES * 0x20);
     let at_least_a = lower + ONES * u64::from(0x80 - b'a');
     let past_z = lower + ONES * u64::from(0x80 - b'z' - 1);

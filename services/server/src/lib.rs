@@ -267,13 +267,7 @@ impl Server {
         // Write coalescing: see textstance-wire.
         let coalesce = config.write_coalescing;
         let incoming = tokio_stream::StreamExt::map(incoming, move |conn| {
-            conn.map(|tcp| {
-                if coalesce {
-                    Corked::new(tcp)
-                } else {
-                    Corked::pass_through(tcp)
-                }
-            })
+            conn.map(|tcp| Corked::new(tcp, coalesce))
         });
         let mut builder = tonic::transport::Server::builder()
             .initial_stream_window_size(1 << 20)

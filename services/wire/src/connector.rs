@@ -15,8 +15,8 @@ use crate::Corked;
 /// Boxed error, as tonic's connector bound takes it.
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Connects `http://` URIs with `TCP_NODELAY` and corks the connection
-/// (or passes it through, see [`CorkedConnector::pass_through`]).
+/// Connects `http://` URIs with `TCP_NODELAY` and wraps each connection in
+/// [`Corked`].
 #[derive(Clone, Debug)]
 pub struct CorkedConnector {
     http: HttpConnector,
@@ -24,29 +24,13 @@ pub struct CorkedConnector {
 }
 
 impl CorkedConnector {
-    /// A connector whose connections coalesce writes.
-    pub fn new() -> Self {
+    /// A connector whose connections coalesce writes when `coalesce` is
+    /// true, and write straight through otherwise.
+    pub fn new(coalesce: bool) -> Self {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
-        CorkedConnector {
-            http,
-            coalesce: true,
-        }
-    }
-
-    /// A connector whose connections write straight through.
-    pub fn pass_through() -> Self {
-        CorkedConnector {
-            coalesce: false,
-            ..CorkedConnector::new()
-        }
-    }
-}
-
-impl Default for CorkedConnector {
-    fn default() -> Self {
-        CorkedConnector::new()
+        CorkedConnector { http, coalesce }
     }
 }
 
@@ -64,12 +48,7 @@ impl tower::Service<http::Uri> for CorkedConnector {
         let coalesce = self.coalesce;
         Box::pin(async move {
             let tcp = connect.await?.into_inner();
-            let io = if coalesce {
-                Corked::new(tcp)
-            } else {
-                Corked::pass_through(tcp)
-            };
-            Ok(TokioIo::new(io))
+            Ok(TokioIo::new(Corked::new(tcp, coalesce)))
         })
     }
 }

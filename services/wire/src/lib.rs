@@ -18,14 +18,15 @@
 //! the task. The buffer's allocation is kept between bursts, at most
 //! `2 * CAP` (32 KiB) per connection; h2 itself keeps a 16 KiB write buffer
 //! per connection. Freeing it after every flush cost AnalyzeText 1.2–1.4 %
-//! in two interleaved load runs. `server` adds tonic's `Connected` for `serve_with_incoming`;
-//! `client` adds [`CorkedConnector`] for `Endpoint::connect_with_connector`.
+//! in two interleaved load runs. `server` adds tonic's `Connected` for
+//! `serve_with_incoming`; `client` adds [`CorkedConnector`] for
+//! `Endpoint::connect_with_connector`.
 //!
 //! ```
 //! # async fn demo() -> std::io::Result<()> {
 //! use tokio::io::AsyncWriteExt;
 //! let (a, _b) = tokio::io::duplex(64);
-//! let mut io = textstance_wire::Corked::new(a);
+//! let mut io = textstance_wire::Corked::new(a, true);
 //! io.write_all(b"frame").await?; // buffered
 //! io.flush().await?; // one write to the socket
 //! # Ok(())
@@ -59,24 +60,16 @@ pub struct Corked<T> {
 }
 
 impl<T> Corked<T> {
-    /// Wraps `inner` with write coalescing.
-    pub fn new(inner: T) -> Self {
+    /// Wraps `inner`; with `coalesce` false every call goes straight
+    /// through (the policy turned off by configuration).
+    pub fn new(inner: T, coalesce: bool) -> Self {
         Corked {
             inner,
             buf: Vec::new(),
             pos: 0,
-            coalesce: true,
+            coalesce,
             chained: false,
             yielded: false,
-        }
-    }
-
-    /// Wraps `inner` without coalescing: every call goes straight through
-    /// (for comparisons and for turning the policy off by configuration).
-    pub fn pass_through(inner: T) -> Self {
-        Corked {
-            coalesce: false,
-            ..Corked::new(inner)
         }
     }
 

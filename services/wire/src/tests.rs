@@ -260,12 +260,7 @@ fn flush_policy_cases() {
         },
     ];
     for c in cases {
-        let io = if c.coalesce {
-            Corked::new(Socket::default())
-        } else {
-            Corked::pass_through(Socket::default())
-        };
-        let r = run(io, &c.ops);
+        let r = run(Corked::new(Socket::default(), c.coalesce), &c.ops);
         assert_eq!(r.io.get_ref().writes, c.writes, "{}: writes", c.name);
         assert_eq!(r.flush_pendings, c.flush_pendings, "{}: flushes", c.name);
         if matches!(c.ops.last(), Some(Op::Flush)) {
@@ -282,7 +277,10 @@ fn flush_policy_cases() {
 
 #[test]
 fn shutdown_writes_what_is_buffered() {
-    let mut r = run(Corked::new(Socket::default()), &[v(&[b"head", b"body"])]);
+    let mut r = run(
+        Corked::new(Socket::default(), true),
+        &[v(&[b"head", b"body"])],
+    );
     let waker = Waker::from(r.wakes.clone());
     let mut cx = Context::from_waker(&waker);
     assert!(matches!(
@@ -315,7 +313,7 @@ proptest::proptest! {
         limits in proptest::collection::vec(0usize..700, 0..60),
     ) {
         let socket = Socket { limits, ..Socket::default() };
-        let mut r = run(Corked::new(socket), &ops);
+        let mut r = run(Corked::new(socket, true), &ops);
         r.apply(&Op::Flush);
         proptest::prop_assert_eq!(&r.io.get_ref().data, &r.accepted);
         proptest::prop_assert_eq!(r.io.buffered(), 0);

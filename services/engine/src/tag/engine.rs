@@ -49,32 +49,31 @@ pub(crate) fn raw_matches(lex: &LangLexicon, folded: &Folded, out: &mut Vec<RawM
     out.dedup_by_key(|r| (r.start, r.entry));
 }
 
-/// The group-term matches whose key lies in `f[a..b]` (verified against
-/// the whole of `f`), appended to `out`, sorted and deduplicated.
-pub(crate) fn term_matches(
-    lex: &LangLexicon,
-    f: &str,
-    a: usize,
-    b: usize,
-    out: &mut Vec<RawMatch>,
-) {
-    let from = out.len();
-    scan(&lex.term_automaton, &lex.term_keys, lex, f, a, b, out);
-    sort_dedup_tail(out, from);
+/// Which group terms a search looks for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TermSet {
+    /// Every group's.
+    All,
+    /// Only those of the groups some `not-in-sentence` names, searched with
+    /// their own automaton.
+    InSentence,
 }
 
-/// [`term_matches`] restricted to the groups some `not-in-sentence` names,
-/// searched with their own automaton.
-pub(crate) fn sentence_term_matches(
+/// The group-term matches of `set` whose key lies in `f[a..b]` (verified
+/// against the whole of `f`), appended to `out`, sorted and deduplicated.
+pub(crate) fn term_matches(
     lex: &LangLexicon,
+    set: TermSet,
     f: &str,
-    a: usize,
-    b: usize,
+    (a, b): (usize, usize),
     out: &mut Vec<RawMatch>,
 ) {
+    let (automaton, keys) = match set {
+        TermSet::All => (&lex.term_automaton, &lex.term_keys),
+        TermSet::InSentence => (&lex.sentence_term_automaton, &lex.sentence_term_keys),
+    };
     let from = out.len();
-    let keys = &lex.sentence_term_keys;
-    scan(&lex.sentence_term_automaton, keys, lex, f, a, b, out);
+    scan(automaton, keys, lex, f, a, b, out);
     sort_dedup_tail(out, from);
 }
 
@@ -673,15 +672,6 @@ enum TermEnd {
     End,
 }
 
-/// Which group terms [`terms_near`] searches for.
-#[derive(Clone, Copy)]
-enum TermSet {
-    /// Every group's.
-    All,
-    /// Only those of the groups some `not-in-sentence` names.
-    InSentence,
-}
-
 /// Group terms of `set` found in `f[a..b]`, as `(group, position)` with the
 /// position of the chosen end, into `terms.near`.
 fn terms_near(
@@ -693,10 +683,7 @@ fn terms_near(
 ) {
     let TermScratch { found, near, .. } = terms;
     found.clear();
-    match set {
-        TermSet::All => term_matches(lex, f, a, b, found),
-        TermSet::InSentence => sentence_term_matches(lex, f, a, b, found),
-    }
+    term_matches(lex, set, f, (a, b), found);
     near.clear();
     near.extend(
         found

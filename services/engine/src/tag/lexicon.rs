@@ -749,10 +749,9 @@ impl ParsedLang {
                     if let Kind::Term(g) = kind
                         && let Some(span) = group_spans.get_mut(usize::from(g))
                     {
+                        // A whole-pattern literal has one key: its text.
                         *span = match (*span, &whole) {
-                            (Some(n), Some(_)) if e.pattern.keys(a).len() == 1 => {
-                                Some(n.max(a.text.len()))
-                            }
+                            (Some(n), Some(_)) => Some(n.max(a.text.len())),
                             _ => None,
                         };
                     }

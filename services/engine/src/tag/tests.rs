@@ -3,9 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::engine::{
-    RawMatch, TERM_WINDOW, not_after_window, raw_matches, sentence_term_matches, term_matches,
-};
+use super::engine::{RawMatch, TERM_WINDOW, TermSet, not_after_window, raw_matches, term_matches};
 use super::fold::Folded;
 use super::lexicon::{GroupRef, Kind};
 use super::pattern::{Elem, Pattern};
@@ -781,7 +779,7 @@ fn all_matches(l: &super::lexicon::LangLexicon, folded: &Folded) -> Vec<RawMatch
     let f = folded.text.as_str();
     let mut got = Vec::new();
     raw_matches(l, folded, &mut got);
-    term_matches(l, f, 0, f.len(), &mut got);
+    term_matches(l, TermSet::All, f, (0, f.len()), &mut got);
     got.sort_unstable();
     got
 }
@@ -974,7 +972,7 @@ proptest! {
             for g in 0..l.groups.len() as u16 {
                 let ending = |window: usize, p: usize| -> Vec<RawMatch> {
                     let mut out = Vec::new();
-                    term_matches(l, &f, p.saturating_sub(window), p, &mut out);
+                    term_matches(l, TermSet::All, &f, (p.saturating_sub(window), p), &mut out);
                     out.retain(|r| r.end == p && l.entries[r.entry as usize].kind == Kind::Term(g));
                     out
                 };
@@ -1006,10 +1004,10 @@ proptest! {
                 })
                 .collect();
             let mut want = Vec::new();
-            term_matches(l, &f, 0, f.len(), &mut want);
+            term_matches(l, TermSet::All, &f, (0, f.len()), &mut want);
             want.retain(|r| matches!(l.entries[r.entry as usize].kind, Kind::Term(g) if named.contains(&g)));
             let mut got = Vec::new();
-            sentence_term_matches(l, &f, 0, f.len(), &mut got);
+            term_matches(l, TermSet::InSentence, &f, (0, f.len()), &mut got);
             prop_assert_eq!(got, want);
         }
     }
