@@ -292,7 +292,7 @@ fn plain_run_end<const ASCII: bool>(
     mut space_at: impl FnMut(usize),
 ) -> (usize, u8) {
     let mut last = 0u8;
-    loop {
+    'blocks: loop {
         // ASCII letters, digits and single spaces: in a run that started
         // with an ASCII letter, 8 bytes at a time up to the first other
         // byte (no mispredicted branch per word), then byte by byte.
@@ -325,6 +325,14 @@ fn plain_run_end<const ASCII: bool>(
                     space_at(j);
                 } else if !(matches!(c, b',' | b'.') && b.get(j + 1) == Some(&b' ')) {
                     break;
+                }
+                if ASCII {
+                    // A byte the block test stopped at but the run takes
+                    // (a `, ` split across two blocks): back to blocks, so
+                    // the rest of the run is not read byte by byte.
+                    j += 1;
+                    last = c;
+                    continue 'blocks;
                 }
             }
             j += 1;
