@@ -18,9 +18,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("textstance_descriptor.bin"),
         prost::Message::encode_to_vec(&fds),
     )?;
+    // Messages and the client.
     tonic_prost_build::configure()
         .build_client(true)
+        .build_server(false)
+        .compile_fds(fds.clone())?;
+    // The server stubs, in a directory of their own: every message is the
+    // one generated above, except the two responses a server may hand over
+    // already encoded (see `Encoded`).
+    let server = out.join("server");
+    std::fs::create_dir_all(&server)?;
+    let mut config = tonic_prost_build::configure()
+        .build_client(false)
         .build_server(true)
-        .compile_fds(fds)?;
+        .out_dir(&server)
+        .extern_path(".textstance.v1", "crate::pb");
+    for response in ["AnalyzeTextResponse", "BatchAnalyzeTextsResponse"] {
+        config = config.extern_path(
+            format!(".textstance.v1.{response}"),
+            format!("crate::Encoded<crate::pb::{response}>"),
+        );
+    }
+    config.compile_fds(fds)?;
     Ok(())
 }

@@ -17,6 +17,8 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use textstance_proto::Encoded;
+
 use textstance_client::{
     CallOptions, Client, ClientBuilder, ClientError, HealthStatus, RetryPolicy, pb,
 };
@@ -98,7 +100,7 @@ impl pb::text_service_server::TextService for Mock {
     async fn analyze_text(
         &self,
         request: Request<pb::AnalyzeTextRequest>,
-    ) -> Result<Response<pb::AnalyzeTextResponse>, Status> {
+    ) -> Result<Response<Encoded<pb::AnalyzeTextResponse>>, Status> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if self
             .unavailable_first
@@ -132,19 +134,19 @@ impl pb::text_service_server::TextService for Mock {
                 ))
             }
             "hang" => std::future::pending().await,
-            "echo-rid" => Ok(Response::new(pb::AnalyzeTextResponse {
+            "echo-rid" => Ok(Response::new(Encoded::new(&pb::AnalyzeTextResponse {
                 result: Some(self.result(&id, rid)),
-            })),
-            _ => Ok(Response::new(pb::AnalyzeTextResponse {
+            }))),
+            _ => Ok(Response::new(Encoded::new(&pb::AnalyzeTextResponse {
                 result: Some(self.result(&id, self.name.to_owned())),
-            })),
+            }))),
         }
     }
 
     async fn batch_analyze_texts(
         &self,
         request: Request<pb::BatchAnalyzeTextsRequest>,
-    ) -> Result<Response<pb::BatchAnalyzeTextsResponse>, Status> {
+    ) -> Result<Response<Encoded<pb::BatchAnalyzeTextsResponse>>, Status> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let responses = request
             .into_inner()
@@ -154,7 +156,9 @@ impl pb::text_service_server::TextService for Mock {
                 result: Some(self.result(&doc_id(&r.document), self.name.to_owned())),
             })
             .collect();
-        Ok(Response::new(pb::BatchAnalyzeTextsResponse { responses }))
+        Ok(Response::new(Encoded::new(
+            &pb::BatchAnalyzeTextsResponse { responses },
+        )))
     }
 
     type StreamAnalyzeTextStream = ResponseStream;

@@ -7,8 +7,8 @@
 
 use std::pin::Pin;
 
-use textstance_proto::pb;
 use textstance_proto::pb::text_service_server::{TextService, TextServiceServer};
+use textstance_proto::{Encoded, pb};
 use tokio_stream::{Stream, StreamExt as _};
 use tonic::{Request, Response, Status, Streaming};
 
@@ -40,17 +40,19 @@ impl TextService for Empty {
     async fn analyze_text(
         &self,
         _: Request<pb::AnalyzeTextRequest>,
-    ) -> Result<Response<pb::AnalyzeTextResponse>, Status> {
+    ) -> Result<Response<Encoded<pb::AnalyzeTextResponse>>, Status> {
         Ok(Response::new(Default::default()))
     }
     async fn batch_analyze_texts(
         &self,
         request: Request<pb::BatchAnalyzeTextsRequest>,
-    ) -> Result<Response<pb::BatchAnalyzeTextsResponse>, Status> {
+    ) -> Result<Response<Encoded<pb::BatchAnalyzeTextsResponse>>, Status> {
         let n = request.into_inner().requests.len();
-        Ok(Response::new(pb::BatchAnalyzeTextsResponse {
-            responses: vec![Default::default(); n],
-        }))
+        Ok(Response::new(Encoded::new(
+            &pb::BatchAnalyzeTextsResponse {
+                responses: vec![Default::default(); n],
+            },
+        )))
     }
     type StreamAnalyzeTextStream = ResponseStream;
     async fn stream_analyze_text(

@@ -16,8 +16,8 @@ use clap::Parser as _;
 use serde_json::{Map, Value, json};
 use textstance_loadgen::config::{Flags, Settings};
 use textstance_loadgen::report::Report;
-use textstance_proto::pb;
 use textstance_proto::pb::text_service_server::{TextService, TextServiceServer};
+use textstance_proto::{Encoded, pb};
 use tokio::sync::oneshot;
 use tokio_stream::{Stream, StreamExt as _};
 use tonic::{Request, Response, Status, Streaming};
@@ -75,7 +75,7 @@ impl TextService for Fake {
     async fn analyze_text(
         &self,
         request: Request<pb::AnalyzeTextRequest>,
-    ) -> Result<Response<pb::AnalyzeTextResponse>, Status> {
+    ) -> Result<Response<Encoded<pb::AnalyzeTextResponse>>, Status> {
         self.counters.analyze.fetch_add(1, Ordering::Relaxed);
         if request
             .metadata()
@@ -92,20 +92,22 @@ impl TextService for Fake {
         if let (Some(id), Ok(mut ids)) = (id, self.counters.request_ids.lock()) {
             ids.push(id.to_owned());
         }
-        Ok(Response::new(pb::AnalyzeTextResponse::default()))
+        Ok(Response::new(Encoded::default()))
     }
 
     async fn batch_analyze_texts(
         &self,
         request: Request<pb::BatchAnalyzeTextsRequest>,
-    ) -> Result<Response<pb::BatchAnalyzeTextsResponse>, Status> {
+    ) -> Result<Response<Encoded<pb::BatchAnalyzeTextsResponse>>, Status> {
         let n = request.into_inner().requests.len();
         self.counters
             .batch_docs
             .fetch_add(n as u64, Ordering::Relaxed);
-        Ok(Response::new(pb::BatchAnalyzeTextsResponse {
-            responses: vec![pb::AnalyzeTextResponse::default(); n],
-        }))
+        Ok(Response::new(Encoded::new(
+            &pb::BatchAnalyzeTextsResponse {
+                responses: vec![pb::AnalyzeTextResponse::default(); n],
+            },
+        )))
     }
 
     type StreamAnalyzeTextStream = ResponseStream;

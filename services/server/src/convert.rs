@@ -13,6 +13,8 @@
 //! sorted pass of [`OffsetMapper`] per text, so it stays linear even when
 //! cues overlap.
 
+use std::borrow::Cow;
+
 use textstance_engine as engine;
 use textstance_engine::{
     Analysis, EncodingInfo, Evidence, Features, Input, NormalizeOptions, OffsetMapper, OffsetUnit,
@@ -114,7 +116,7 @@ pub fn offset_unit(value: i32, field: &str) -> Result<OffsetUnit, ApiError> {
     }
 }
 
-fn unit_to_pb(unit: OffsetUnit) -> i32 {
+pub(crate) fn unit_to_pb(unit: OffsetUnit) -> i32 {
     match unit {
         OffsetUnit::Utf8 => pb::OffsetUnit::Utf8 as i32,
         OffsetUnit::Utf16 => pb::OffsetUnit::Utf16 as i32,
@@ -183,7 +185,7 @@ pub fn features(f: Option<&pb::Features>) -> Features {
 /// Byte offsets of one text converted to a unit, looked up by byte offset.
 /// Built from every offset a response needs, sorted, so one forward pass of
 /// [`OffsetMapper`] converts them all.
-struct Offsets<'t> {
+pub(crate) struct Offsets<'t> {
     text: &'t str,
     unit: OffsetUnit,
     bytes: Vec<usize>,
@@ -213,7 +215,7 @@ impl<'t> Offsets<'t> {
         }
     }
 
-    fn get(&self, byte: usize) -> u64 {
+    pub(crate) fn get(&self, byte: usize) -> u64 {
         if self.unit == OffsetUnit::Utf8 {
             return byte as u64;
         }
@@ -224,7 +226,7 @@ impl<'t> Offsets<'t> {
         }
     }
 
-    fn span(&self, s: engine::Span) -> pb::Span {
+    pub(crate) fn span(&self, s: engine::Span) -> pb::Span {
         pb::Span {
             begin: self.get(s.start),
             end: self.get(s.end),
@@ -232,7 +234,7 @@ impl<'t> Offsets<'t> {
     }
 }
 
-fn evidence(e: Evidence) -> pb::EncodingEvidence {
+pub(crate) fn evidence(e: Evidence) -> pb::EncodingEvidence {
     match e {
         Evidence::Text => pb::EncodingEvidence::Text,
         Evidence::Bom => pb::EncodingEvidence::Bom,
@@ -251,7 +253,7 @@ pub fn encoding(e: &EncodingInfo) -> pb::EncodingInfo {
     }
 }
 
-fn edit_kind(k: engine::EditKind) -> pb::EditKind {
+pub(crate) fn edit_kind(k: engine::EditKind) -> pb::EditKind {
     use engine::EditKind as K;
     match k {
         K::DecodeError => pb::EditKind::DecodeError,
@@ -272,7 +274,7 @@ fn edit_kind(k: engine::EditKind) -> pb::EditKind {
     }
 }
 
-fn category(c: engine::Category) -> pb::CueCategory {
+pub(crate) fn category(c: engine::Category) -> pb::CueCategory {
     match c {
         engine::Category::Hedge => pb::CueCategory::Hedge,
         engine::Category::Pessimism => pb::CueCategory::Pessimism,
@@ -318,63 +320,98 @@ pub struct Converted {
     pub offset_unit: i32,
 }
 
+/// The offset maps of one analysis: output spans index the analysis text;
+/// edit input spans index the request's `text` (none for raw bytes, whose
+/// spans stay in bytes).
+pub(crate) struct SpanMaps<'t> {
+    pub(crate) output: Offsets<'t>,
+    input: Option<(&'t str, Offsets<'t>)>,
+}
+
+impl<'t> SpanMaps<'t> {
+    /// The maps of every offset of `a` (an analysis of `doc`) in `unit`.
+    pub(crate) fn new(a: &'t Analysis<'_>, doc: &Doc<'t>, unit: OffsetUnit) -> SpanMaps<'t> {
+        let text: &str = &a.text;
+        let output = Offsets::new(
+            text,
+            unit,
+            a.edits
+                .iter()
+                .flat_map(|e| [e.output.start, e.output.end])
+                .chain(a.sentences.iter().flat_map(|s| [s.span.start, s.span.end]))
+                .chain(
+                    a.tagged
+                        .iter()
+                        .flat_map(|t| t.cues.iter().flat_map(|c| [c.span.start, c.span.end])),
+                ),
+        );
+        let input = match doc.input {
+            Input::Text(t) => Some((
+                t,
+                Offsets::new(
+                    t,
+                    unit,
+                    a.edits.iter().flat_map(|e| [e.input.start, e.input.end]),
+                ),
+            )),
+            Input::Bytes { .. } => None,
+        };
+        SpanMaps { output, input }
+    }
+
+    /// An edit's input span and the input it replaced (raw bytes decoded
+    /// lossily).
+    pub(crate) fn edit_input<'d>(&self, e: &engine::Edit, doc: &Doc<'d>) -> (pb::Span, Cow<'d, str>)
+    where
+        't: 'd,
+    {
+        match (&self.input, doc.input) {
+            (Some((t, map)), _) => (
+                map.span(e.input),
+                Cow::Borrowed(t.get(e.input.start..e.input.end).unwrap_or_default()),
+            ),
+            (None, Input::Bytes { bytes, .. }) => (
+                pb::Span {
+                    begin: e.input.start as u64,
+                    end: e.input.end as u64,
+                },
+                bytes
+                    .get(e.input.start..e.input.end)
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default(),
+            ),
+            (None, Input::Text(_)) => (pb::Span::default(), Cow::Borrowed("")),
+        }
+    }
+}
+
+/// The wire form of a sentence kind.
+pub(crate) fn sentence_kind(k: engine::SentenceKind) -> pb::SentenceKind {
+    match k {
+        engine::SentenceKind::Sentence => pb::SentenceKind::Sentence,
+        engine::SentenceKind::Headline => pb::SentenceKind::Headline,
+        engine::SentenceKind::Dateline => pb::SentenceKind::Dateline,
+        engine::SentenceKind::ListItem => pb::SentenceKind::ListItem,
+    }
+}
+
 /// Converts an analysis of `doc` with offsets in `unit`.
 pub fn analysis(a: &Analysis<'_>, doc: &Doc<'_>, unit: OffsetUnit) -> Converted {
     let text: &str = &a.text;
     let tagged = a.tagged.as_ref();
-    let out = Offsets::new(
-        text,
-        unit,
-        a.edits
-            .iter()
-            .flat_map(|e| [e.output.start, e.output.end])
-            .chain(a.sentences.iter().flat_map(|s| [s.span.start, s.span.end]))
-            .chain(
-                tagged
-                    .into_iter()
-                    .flat_map(|t| t.cues.iter().flat_map(|c| [c.span.start, c.span.end])),
-            ),
-    );
-    let input = match doc.input {
-        Input::Text(t) => Some((
-            t,
-            Offsets::new(
-                t,
-                unit,
-                a.edits.iter().flat_map(|e| [e.input.start, e.input.end]),
-            ),
-        )),
-        Input::Bytes { .. } => None,
-    };
+    let maps = SpanMaps::new(a, doc, unit);
+    let out = &maps.output;
     let edits = a
         .edits
         .iter()
         .map(|e| {
-            let (input_span, original) = match (&input, doc.input) {
-                (Some((t, map)), _) => (
-                    map.span(e.input),
-                    t.get(e.input.start..e.input.end)
-                        .unwrap_or_default()
-                        .to_owned(),
-                ),
-                (None, Input::Bytes { bytes, .. }) => (
-                    pb::Span {
-                        begin: e.input.start as u64,
-                        end: e.input.end as u64,
-                    },
-                    bytes
-                        .get(e.input.start..e.input.end)
-                        .map(|b| String::from_utf8_lossy(b).into_owned())
-                        .unwrap_or_default(),
-                ),
-                (None, Input::Text(_)) => (pb::Span::default(), String::new()),
-            };
+            let (input_span, original) = maps.edit_input(e, doc);
             pb::Edit {
                 input_span: Some(input_span),
                 output_span: Some(out.span(e.output)),
                 kind: edit_kind(e.kind) as i32,
                 reason: e.reason.to_string(),
-                original,
+                original: original.into_owned(),
             }
         })
         .collect();
@@ -384,12 +421,7 @@ pub fn analysis(a: &Analysis<'_>, doc: &Doc<'_>, unit: OffsetUnit) -> Converted 
         .enumerate()
         .map(|(i, s)| pb::Sentence {
             span: Some(out.span(s.span)),
-            kind: match s.kind {
-                engine::SentenceKind::Sentence => pb::SentenceKind::Sentence,
-                engine::SentenceKind::Headline => pb::SentenceKind::Headline,
-                engine::SentenceKind::Dateline => pb::SentenceKind::Dateline,
-                engine::SentenceKind::ListItem => pb::SentenceKind::ListItem,
-            } as i32,
+            kind: sentence_kind(s.kind) as i32,
             scores: tagged.and_then(|t| t.sentence_scores.get(i)).map(scores),
         })
         .collect();
@@ -401,7 +433,7 @@ pub fn analysis(a: &Analysis<'_>, doc: &Doc<'_>, unit: OffsetUnit) -> Converted 
                     span: Some(out.span(c.span)),
                     category: category(c.category) as i32,
                     entry_id: String::from(&*c.entry_id),
-                    sentence_index: u32::try_from(c.sentence_index).unwrap_or(u32::MAX),
+                    sentence_index: cue_sentence_index(c),
                     in_quotation: c.in_quotation,
                     weight: f64::from(c.weight),
                     negated: c.negated,
@@ -425,6 +457,11 @@ pub fn analysis(a: &Analysis<'_>, doc: &Doc<'_>, unit: OffsetUnit) -> Converted 
         document_scores: tagged.map(|t| scores(&t.document_scores)),
         offset_unit: unit_to_pb(unit),
     }
+}
+
+/// A cue's sentence index on the wire.
+pub(crate) fn cue_sentence_index(c: &engine::tag::Cue) -> u32 {
+    u32::try_from(c.sentence_index).unwrap_or(u32::MAX)
 }
 
 /// The AnalyzeText result of a converted analysis.

@@ -34,6 +34,7 @@
 
 pub mod config;
 pub mod convert;
+pub mod encode;
 pub mod entry;
 pub mod health;
 pub mod lexicons;

@@ -23,9 +23,11 @@ use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use textstance_engine::OffsetUnit;
+use textstance_engine::tag::LexiconVersion;
 use textstance_engine::{self as engine, Analysis, AnalyzeOptions, Features, Lexicons};
-use textstance_proto::pb;
 use textstance_proto::pb::text_service_server::TextService;
+use textstance_proto::{Encoded, pb};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
@@ -35,6 +37,7 @@ use tracing::Instrument;
 
 use crate::config::Config;
 use crate::convert::{self, Doc};
+use crate::encode;
 use crate::lexicons::LexiconStore;
 use crate::limits::{CallContext, Deadline};
 use crate::metrics::Metrics;
@@ -118,12 +121,14 @@ impl Job {
         }
     }
 
-    /// AnalyzeText on one request whose fields live under `prefix`.
-    fn analyze_request(
+    /// AnalyzeText on one request whose fields live under `prefix`; `respond`
+    /// turns the analysis into the caller's result.
+    fn analyze_request_with<T>(
         &self,
         req: &pb::AnalyzeTextRequest,
         prefix: &str,
-    ) -> Result<pb::AnalysisResult, ApiError> {
+        respond: impl FnOnce(&Analysis<'_>, &Doc<'_>, OffsetUnit, &LexiconVersion) -> T,
+    ) -> Result<T, ApiError> {
         let doc_field = field(prefix, "document");
         let doc = convert::document(req.document.as_ref(), &doc_field, self.max_document_bytes)?;
         let unit = convert::offset_unit(req.offset_unit, &field(prefix, "offset_unit"))?;
@@ -137,8 +142,18 @@ impl Job {
             options,
             &doc_field,
         )?;
-        let c = convert::analysis(&a, &doc, unit);
-        Ok(convert::analysis_result(c, doc.id, self.lexicons.version()))
+        Ok(respond(&a, &doc, unit, self.lexicons.version()))
+    }
+
+    /// AnalyzeText on one request, as a `pb::AnalysisResult` (streams).
+    fn analyze_request(
+        &self,
+        req: &pb::AnalyzeTextRequest,
+        prefix: &str,
+    ) -> Result<pb::AnalysisResult, ApiError> {
+        self.analyze_request_with(req, prefix, |a, doc, unit, version| {
+            convert::analysis_result(convert::analysis(a, doc, unit), doc.id, version)
+        })
     }
 
     /// The checks of [`Job::analyze_request`] that need no engine run.
@@ -396,24 +411,24 @@ impl TextService for TextServiceImpl {
     async fn analyze_text(
         &self,
         request: Request<pb::AnalyzeTextRequest>,
-    ) -> Result<Response<pb::AnalyzeTextResponse>, Status> {
+    ) -> Result<Response<Encoded<pb::AnalyzeTextResponse>>, Status> {
         let deadline = self.deadline(&request);
         let req = request.into_inner();
         let job = self.job();
         let size = doc_len(&req.document);
         tracing::Span::current().record("doc_bytes", size);
-        let result = self
-            .run(size, deadline, move || job.analyze_request(&req, ""))
+        let response = self
+            .run(size, deadline, move || {
+                job.analyze_request_with(&req, "", encode::analyze_text_response)
+            })
             .await?;
-        Ok(Response::new(pb::AnalyzeTextResponse {
-            result: Some(result),
-        }))
+        Ok(Response::new(response))
     }
 
     async fn batch_analyze_texts(
         &self,
         request: Request<pb::BatchAnalyzeTextsRequest>,
-    ) -> Result<Response<pb::BatchAnalyzeTextsResponse>, Status> {
+    ) -> Result<Response<Encoded<pb::BatchAnalyzeTextsResponse>>, Status> {
         let deadline = self.deadline(&request);
         let req = request.into_inner();
         let max = self.config.max_batch_size;
@@ -431,17 +446,16 @@ impl TextService for TextServiceImpl {
         tracing::Span::current().record("doc_bytes", size);
         let resp = self
             .run(size, deadline, move || {
-                let mut responses = Vec::with_capacity(req.requests.len());
+                let mut responses = encode::BatchWriter::default();
                 for (i, r) in req.requests.iter().enumerate() {
                     if deadline.expired() {
                         return Err(deadline.error());
                     }
-                    let result = job.analyze_request(r, &format!("requests[{i}]"))?;
-                    responses.push(pb::AnalyzeTextResponse {
-                        result: Some(result),
-                    });
+                    job.analyze_request_with(r, &format!("requests[{i}]"), |a, doc, unit, v| {
+                        responses.push(a, doc, unit, v);
+                    })?;
                 }
-                Ok(pb::BatchAnalyzeTextsResponse { responses })
+                Ok(responses.finish())
             })
             .await?;
         Ok(Response::new(resp))
