@@ -24,8 +24,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(false)
         .compile_fds(fds.clone())?;
     // The server stubs, in a directory of their own: every message is the
-    // one generated above, except the two responses a server may hand over
-    // already encoded (see `Encoded`).
+    // one generated above, except the three analysis responses, which a
+    // server may hand over already encoded (see `Encoded`).
     let server = out.join("server");
     std::fs::create_dir_all(&server)?;
     let mut config = tonic_prost_build::configure()
@@ -33,7 +33,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         .out_dir(&server)
         .extern_path(".textstance.v1", "crate::pb");
-    for response in ["AnalyzeTextResponse", "BatchAnalyzeTextsResponse"] {
+    for response in [
+        "AnalyzeTextResponse",
+        "BatchAnalyzeTextsResponse",
+        "StreamAnalyzeTextResponse",
+    ] {
         config = config.extern_path(
             format!(".textstance.v1.{response}"),
             format!("crate::Encoded<crate::pb::{response}>"),

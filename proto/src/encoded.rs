@@ -1,6 +1,6 @@
 //! [`Encoded`]: a message of type `M` carried as its protobuf encoding.
 //!
-//! The server stubs answer AnalyzeText and BatchAnalyzeTexts with it, so a
+//! The server stubs answer the three analysis calls with it, so a
 //! server can write the response bytes itself, straight from its own data,
 //! instead of building prost structs and having prost encode them (prost
 //! measures every nested message again at each level of nesting). The

@@ -5,10 +5,11 @@
 //! descriptor set that servers hand to gRPC reflection. Logic lives in
 //! `textstance-engine` (text processing) and `textstance-server` (adapter).
 //!
-//! In the server stubs (`pb::text_service_server`), AnalyzeText and
-//! BatchAnalyzeTexts answer with an [`Encoded`] response, which a server
-//! may build from bytes it wrote itself ([`Encoded::new`] encodes a
-//! message). The client stubs and every message are prost's, unchanged.
+//! In the server stubs (`pb::text_service_server`), AnalyzeText,
+//! BatchAnalyzeTexts and StreamAnalyzeText answer with [`Encoded`]
+//! responses, which a server may build from bytes it wrote itself
+//! ([`Encoded::new`] encodes a message). The client stubs and every message
+//! are prost's, unchanged.
 
 #[rustfmt::skip]
 #[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic, clippy::unwrap_used)]

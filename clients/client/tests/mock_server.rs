@@ -62,7 +62,7 @@ fn doc_id(d: &Option<pb::Document>) -> String {
 }
 
 type ResponseStream =
-    Pin<Box<dyn Stream<Item = Result<pb::StreamAnalyzeTextResponse, Status>> + Send>>;
+    Pin<Box<dyn Stream<Item = Result<Encoded<pb::StreamAnalyzeTextResponse>, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl pb::text_service_server::TextService for Mock {
@@ -200,7 +200,7 @@ impl pb::text_service_server::TextService for Mock {
                 outcome: Some(outcome),
             };
             seq += 1;
-            Ok(resp)
+            Ok(Encoded::new(&resp))
         });
         let limit = self.break_streams_after.load(Ordering::SeqCst) as usize;
         if limit == 0 {

@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status, Streaming};
 struct Empty;
 
 type ResponseStream =
-    Pin<Box<dyn Stream<Item = Result<pb::StreamAnalyzeTextResponse, Status>> + Send>>;
+    Pin<Box<dyn Stream<Item = Result<Encoded<pb::StreamAnalyzeTextResponse>, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl TextService for Empty {
@@ -63,10 +63,10 @@ impl TextService for Empty {
         let out = request.into_inner().map(move |item| {
             item?;
             sequence += 1;
-            Ok(pb::StreamAnalyzeTextResponse {
+            Ok(Encoded::new(&pb::StreamAnalyzeTextResponse {
                 sequence: sequence - 1,
                 ..Default::default()
-            })
+            }))
         });
         Ok(Response::new(Box::pin(out)))
     }

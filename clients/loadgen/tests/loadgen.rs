@@ -37,7 +37,7 @@ struct Fake {
 }
 
 type ResponseStream =
-    Pin<Box<dyn Stream<Item = Result<pb::StreamAnalyzeTextResponse, Status>> + Send>>;
+    Pin<Box<dyn Stream<Item = Result<Encoded<pb::StreamAnalyzeTextResponse>, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl TextService for Fake {
@@ -127,11 +127,11 @@ impl TextService for Fake {
                 .map(|d| d.id)
                 .unwrap_or_default();
             sequence += 1;
-            Ok(pb::StreamAnalyzeTextResponse {
+            Ok(Encoded::new(&pb::StreamAnalyzeTextResponse {
                 id,
                 sequence: sequence - 1,
                 outcome: None,
-            })
+            }))
         });
         Ok(Response::new(Box::pin(out)))
     }

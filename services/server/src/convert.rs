@@ -464,7 +464,9 @@ pub(crate) fn cue_sentence_index(c: &engine::tag::Cue) -> u32 {
     u32::try_from(c.sentence_index).unwrap_or(u32::MAX)
 }
 
-/// The AnalyzeText result of a converted analysis.
+/// The AnalyzeText result of a converted analysis, as prost structs: what
+/// [`crate::encode`] writes directly, and the reference its tests compare
+/// against.
 pub fn analysis_result(
     c: Converted,
     id: &str,

@@ -1,5 +1,6 @@
-//! AnalyzeText and BatchAnalyzeTexts responses written as protobuf bytes
-//! straight from an engine [`Analysis`], with no prost structs in between.
+//! AnalyzeText, BatchAnalyzeTexts and StreamAnalyzeText results written as
+//! protobuf bytes straight from an engine [`Analysis`], with no prost
+//! structs in between.
 //!
 //! Building the `pb::AnalysisResult` of a 1.5 KB paragraph (two strings per
 //! cue), having prost encode it (prost measures each nested message again
@@ -29,6 +30,25 @@ pub fn analyze_text_response(
     let mut out = Vec::with_capacity(size_hint(a));
     // AnalyzeTextResponse.result = 1
     message(&mut out, 1, |out| {
+        analysis_result(out, a, doc, unit, version)
+    });
+    Encoded::from_bytes(out)
+}
+
+/// A StreamAnalyzeText response carrying the result for analysis `a` of
+/// `doc`, the stream's item number `sequence`.
+pub fn stream_response(
+    sequence: u64,
+    a: &Analysis<'_>,
+    doc: &Doc<'_>,
+    unit: OffsetUnit,
+    version: &LexiconVersion,
+) -> Encoded<pb::StreamAnalyzeTextResponse> {
+    let mut out = Vec::with_capacity(size_hint(a) + doc.id.len());
+    // StreamAnalyzeTextResponse: id = 1, sequence = 2, result = 3
+    string(&mut out, 1, doc.id);
+    uint(&mut out, 2, sequence);
+    message(&mut out, 3, |out| {
         analysis_result(out, a, doc, unit, version)
     });
     Encoded::from_bytes(out)
@@ -142,11 +162,20 @@ fn scores(out: &mut Vec<u8>, s: &textstance_engine::Scores) {
     double(out, 3, s.booster);
 }
 
+/// A `Span` message field (at most 22 bytes, so its length is one byte).
 fn span(out: &mut Vec<u8>, field: u32, s: pb::Span) {
-    message(out, field, |out| {
-        uint(out, 1, s.begin);
-        uint(out, 2, s.end);
-    });
+    let uint_len = |v: u64| if v == 0 { 0 } else { 1 + varint_len(v) };
+    key(out, field, LEN);
+    out.push((uint_len(s.begin) + uint_len(s.end)) as u8);
+    uint(out, 1, s.begin);
+    uint(out, 2, s.end);
+}
+
+/// Bytes of `v` as a varint.
+#[inline]
+fn varint_len(v: u64) -> usize {
+    // 7 bits a byte; `| 1` makes 0 take one byte.
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 // Wire types.
@@ -282,7 +311,8 @@ mod tests {
         let v = lexicons.version();
         let mut batch = BatchWriter::default();
         let mut want_batch = pb::BatchAnalyzeTextsResponse::default();
-        for unit in [OffsetUnit::Utf8, OffsetUnit::Utf16, OffsetUnit::CodePoint] {
+        let units = [OffsetUnit::Utf8, OffsetUnit::Utf16, OffsetUnit::CodePoint];
+        for (sequence, unit) in (0u64..).zip(units) {
             let want = via_prost(&a, &doc, unit, v);
             let got = analyze_text_response(&a, &doc, unit, v);
             assert_eq!(
@@ -291,8 +321,22 @@ mod tests {
                 "{id} {unit:?} {features:?}"
             );
             batch.push(&a, &doc, unit, v);
-            let one = pb::AnalyzeTextResponse::decode(&want[..]);
-            want_batch.responses.push(one.unwrap_or_default());
+            let one = pb::AnalyzeTextResponse::decode(&want[..]).unwrap_or_default();
+            let want_stream = pb::StreamAnalyzeTextResponse {
+                id: id.to_owned(),
+                sequence,
+                outcome: one
+                    .result
+                    .clone()
+                    .map(pb::stream_analyze_text_response::Outcome::Result),
+            };
+            let got = stream_response(sequence, &a, &doc, unit, v);
+            assert_eq!(
+                got.bytes().as_ref(),
+                &want_stream.encode_to_vec()[..],
+                "{id} {unit:?} stream"
+            );
+            want_batch.responses.push(one);
         }
         assert_eq!(
             batch.finish().bytes().as_ref(),
@@ -419,6 +463,30 @@ mod tests {
                 ..Default::default()
             };
             assert_eq!(out, want.encode_to_vec(), "{v}");
+        }
+    }
+
+    #[test]
+    fn spans_encode_as_prost_does() {
+        for v in [
+            0,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            for s in [pb::Span { begin: v, end: v }, pb::Span { begin: 0, end: v }] {
+                let mut out = Vec::new();
+                span(&mut out, 2, s);
+                let want = pb::Edit {
+                    output_span: Some(s),
+                    ..Default::default()
+                };
+                assert_eq!(out, want.encode_to_vec(), "{s:?}");
+            }
         }
     }
 

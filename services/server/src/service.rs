@@ -145,17 +145,6 @@ impl Job {
         Ok(respond(&a, &doc, unit, self.lexicons.version()))
     }
 
-    /// AnalyzeText on one request, as a `pb::AnalysisResult` (streams).
-    fn analyze_request(
-        &self,
-        req: &pb::AnalyzeTextRequest,
-        prefix: &str,
-    ) -> Result<pb::AnalysisResult, ApiError> {
-        self.analyze_request_with(req, prefix, |a, doc, unit, version| {
-            convert::analysis_result(convert::analysis(a, doc, unit), doc.id, version)
-        })
-    }
-
     /// The checks of [`Job::analyze_request`] that need no engine run.
     fn precheck(&self, req: &pb::AnalyzeTextRequest, prefix: &str) -> Result<(), ApiError> {
         convert::document(
@@ -270,7 +259,7 @@ impl TextServiceImpl {
         &self,
         mut inbound: S,
         call: Option<CallContext>,
-    ) -> mpsc::Receiver<Result<pb::StreamAnalyzeTextResponse, Status>>
+    ) -> mpsc::Receiver<Result<Encoded<pb::StreamAnalyzeTextResponse>, Status>>
     where
         S: Stream<Item = Result<pb::StreamAnalyzeTextRequest, Status>> + Send + Unpin + 'static,
     {
@@ -305,22 +294,25 @@ impl TextServiceImpl {
                 let job = this.job();
                 let outcome = this
                     .run(size, deadline, move || match &item.request {
-                        Some(r) => job.analyze_request(r, "request"),
+                        Some(r) => job.analyze_request_with(r, "request", |a, doc, unit, v| {
+                            encode::stream_response(sequence, a, doc, unit, v)
+                        }),
                         None => Err(status::missing_document("request")),
                     })
                     .await;
-                let outcome = match outcome {
-                    Ok(r) => pb::stream_analyze_text_response::Outcome::Result(r),
+                let resp = match outcome {
+                    Ok(resp) => resp,
                     Err(e) if e.code == tonic::Code::DeadlineExceeded && deadline.caller => {
                         let _ = tx.send(Err(e.to_status())).await;
                         break;
                     }
-                    Err(e) => pb::stream_analyze_text_response::Outcome::Error(e.to_item_error()),
-                };
-                let resp = pb::StreamAnalyzeTextResponse {
-                    id,
-                    sequence,
-                    outcome: Some(outcome),
+                    Err(e) => Encoded::new(&pb::StreamAnalyzeTextResponse {
+                        id,
+                        sequence,
+                        outcome: Some(pb::stream_analyze_text_response::Outcome::Error(
+                            e.to_item_error(),
+                        )),
+                    }),
                 };
                 if tx.send(Ok(resp)).await.is_err() {
                     break;
@@ -461,7 +453,8 @@ impl TextService for TextServiceImpl {
         Ok(Response::new(resp))
     }
 
-    type StreamAnalyzeTextStream = ReceiverStream<Result<pb::StreamAnalyzeTextResponse, Status>>;
+    type StreamAnalyzeTextStream =
+        ReceiverStream<Result<Encoded<pb::StreamAnalyzeTextResponse>, Status>>;
 
     async fn stream_analyze_text(
         &self,
@@ -537,7 +530,7 @@ mod tests {
         assert_eq!(pulled.load(Ordering::SeqCst), buffer + 1);
         for expect in 0..5u64 {
             let r = rx.recv().await.expect("open").expect("ok");
-            assert_eq!(r.sequence, expect);
+            assert_eq!(r.decode().expect("decodes").sequence, expect);
             settle().await;
             assert_eq!(pulled.load(Ordering::SeqCst), buffer + 2 + expect as usize);
         }
