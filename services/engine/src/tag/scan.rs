@@ -323,7 +323,9 @@ enum Start {
 }
 
 /// A cheap test of whether a key can start at a word start, and a jump
-/// over the first bytes of the walk. Keys shorter than 4 bytes are looked
+/// over the first bytes of the walk. First, an exact bit set of the first
+/// 2 bytes of every key turns most words away in one lookup. Then keys
+/// shorter than 4 bytes are looked
 /// up by their first 2 bytes (an exact bit set; a 1-byte key sets every
 /// second byte); keys of 4 to 7 bytes by their first 4 bytes and longer
 /// keys by their first 8 ([`Prefixes`]: a hashed bit set, then a hash
@@ -335,6 +337,9 @@ enum Start {
 struct StartFilter {
     /// The anchored start state.
     root: StateID,
+    /// Bit `b0 << 8 | b1` for every key (any length) that starts with those
+    /// bytes: most word starts fail this one test.
+    first2: Box<[u64]>,
     /// Bit `b0 << 8 | b1` for keys shorter than 4 bytes.
     short: Box<[u64]>,
     /// First 4 bytes of the keys of 4 to 7 bytes.
@@ -347,6 +352,7 @@ impl StartFilter {
     fn new<A: Automaton>(ac: &A, keys: &[&[u8]]) -> StartFilter {
         let root = ac.start_state(Anchored::Yes).unwrap_or(StateID::ZERO);
         let mut short = vec![0u64; BIT_WORDS].into_boxed_slice();
+        let mut first2 = vec![0u64; BIT_WORDS].into_boxed_slice();
         let mut mid = Vec::new();
         let mut long = Vec::new();
         for k in keys {
@@ -355,6 +361,7 @@ impl StartFilter {
                 [b0] => {
                     for b1 in 0..=255usize {
                         set_bit(&mut short, usize::from(b0) << 8 | b1);
+                        set_bit(&mut first2, usize::from(b0) << 8 | b1);
                     }
                 }
                 [b0, b1] | [b0, b1, _] => {
@@ -363,9 +370,13 @@ impl StartFilter {
                 _ if k.len() < 8 => mid.push(&k[..4]),
                 _ => long.push(&k[..8]),
             }
+            if let [b0, b1, ..] = **k {
+                set_bit(&mut first2, usize::from(b0) << 8 | usize::from(b1));
+            }
         }
         StartFilter {
             root,
+            first2,
             short,
             mid: Prefixes::new(ac, root, &mid),
             long: Prefixes::new(ac, root, &long),
@@ -374,7 +385,9 @@ impl StartFilter {
 
     /// Heap bytes.
     fn memory_usage(&self) -> usize {
-        self.short.len() * 8 + self.mid.memory_usage() + self.long.memory_usage()
+        (self.first2.len() + self.short.len()) * 8
+            + self.mid.memory_usage()
+            + self.long.memory_usage()
     }
 
     /// Where to walk from at word start `q` (keys end by `bytes.len()`).
@@ -383,7 +396,11 @@ impl StartFilter {
         let Some(&[b0, b1, b2, b3]) = bytes.get(q..q + 4) else {
             return Start::Root;
         };
-        if get_bit(&self.short, usize::from(b0) << 8 | usize::from(b1)) {
+        let two = usize::from(b0) << 8 | usize::from(b1);
+        if !get_bit(&self.first2, two) {
+            return Start::None;
+        }
+        if get_bit(&self.short, two) {
             return Start::Root;
         }
         if let Some(sid) = self
