@@ -27,7 +27,7 @@ pub fn analyze_text_response(
     unit: OffsetUnit,
     version: &LexiconVersion,
 ) -> Encoded<pb::AnalyzeTextResponse> {
-    let mut out = Vec::with_capacity(size_hint(a));
+    let mut out = Vec::with_capacity(size_hint(a, doc));
     // AnalyzeTextResponse.result = 1
     message(&mut out, 1, |out| {
         analysis_result(out, a, doc, unit, version)
@@ -44,7 +44,7 @@ pub fn stream_response(
     unit: OffsetUnit,
     version: &LexiconVersion,
 ) -> Encoded<pb::StreamAnalyzeTextResponse> {
-    let mut out = Vec::with_capacity(size_hint(a) + doc.id.len());
+    let mut out = Vec::with_capacity(size_hint(a, doc) + doc.id.len());
     // StreamAnalyzeTextResponse: id = 1, sequence = 2, result = 3
     string(&mut out, 1, doc.id);
     uint(&mut out, 2, sequence);
@@ -69,7 +69,7 @@ impl BatchWriter {
         unit: OffsetUnit,
         version: &LexiconVersion,
     ) {
-        self.out.reserve(size_hint(a));
+        self.out.reserve(size_hint(a, doc));
         // BatchAnalyzeTextsResponse.responses = 1, AnalyzeTextResponse.result = 1
         message(&mut self.out, 1, |out| {
             message(out, 1, |out| analysis_result(out, a, doc, unit, version));
@@ -83,9 +83,14 @@ impl BatchWriter {
 }
 
 /// A first guess at the encoded size, so most results need no regrowth.
-fn size_hint(a: &Analysis<'_>) -> usize {
+fn size_hint(a: &Analysis<'_>, doc: &Doc<'_>) -> usize {
     let cues = a.tagged.as_ref().map_or(0, |t| t.cues.len());
-    256 + 40 * a.sentences.len() + 56 * cues + 48 * a.edits.len()
+    let text = if a.text_differs_from_input(doc.is_text()) {
+        a.text.len()
+    } else {
+        0
+    };
+    256 + doc.id.len() + text + 40 * a.sentences.len() + 56 * cues + 48 * a.edits.len()
 }
 
 /// `pb::AnalysisResult`, field by field.

@@ -145,7 +145,7 @@ impl Job {
         Ok(respond(&a, &doc, unit, self.lexicons.version()))
     }
 
-    /// The checks of [`Job::analyze_request`] that need no engine run.
+    /// The checks of [`Job::analyze_request_with`] that need no engine run.
     fn precheck(&self, req: &pb::AnalyzeTextRequest, prefix: &str) -> Result<(), ApiError> {
         convert::document(
             req.document.as_ref(),
