@@ -18,10 +18,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("textstance_descriptor.bin"),
         prost::Message::encode_to_vec(&fds),
     )?;
-    // Messages and the client.
+    // Messages and the client (no `connect` helper: it needs tonic's
+    // transport, which this crate leaves to its users).
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(false)
+        .build_transport(false)
         .compile_fds(fds.clone())?;
     // The server stubs, in a directory of their own: every message is the
     // one generated above, except the three analysis responses, which a
