@@ -215,7 +215,7 @@ impl<'t> Offsets<'t> {
         }
     }
 
-    pub(crate) fn get(&self, byte: usize) -> u64 {
+    fn get(&self, byte: usize) -> u64 {
         if self.unit == OffsetUnit::Utf8 {
             return byte as u64;
         }

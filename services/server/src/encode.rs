@@ -14,6 +14,7 @@
 //! It does not validate anything: requests are checked before the engine
 //! runs.
 
+use prost::encoding::encoded_len_varint;
 use textstance_engine::tag::LexiconVersion;
 use textstance_engine::{Analysis, OffsetUnit};
 use textstance_proto::{Encoded, pb};
@@ -169,18 +170,11 @@ fn scores(out: &mut Vec<u8>, s: &textstance_engine::Scores) {
 
 /// A `Span` message field (at most 22 bytes, so its length is one byte).
 fn span(out: &mut Vec<u8>, field: u32, s: pb::Span) {
-    let uint_len = |v: u64| if v == 0 { 0 } else { 1 + varint_len(v) };
+    let uint_len = |v: u64| if v == 0 { 0 } else { 1 + encoded_len_varint(v) };
     key(out, field, LEN);
     out.push((uint_len(s.begin) + uint_len(s.end)) as u8);
     uint(out, 1, s.begin);
     uint(out, 2, s.end);
-}
-
-/// Bytes of `v` as a varint.
-#[inline]
-fn varint_len(v: u64) -> usize {
-    // 7 bits a byte; `| 1` makes 0 take one byte.
-    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 // Wire types.
@@ -188,6 +182,9 @@ const VARINT: u32 = 0;
 const FIXED64: u32 = 1;
 const LEN: u32 = 2;
 
+/// `v` as a varint. Written here, inlined, rather than through prost's
+/// `encode_varint`/`encode_key` (an out-of-line loop): with prost's, writing
+/// the bench paragraph's response took 10.0k instructions instead of 7.9k.
 #[inline]
 fn varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
